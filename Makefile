@@ -1,0 +1,67 @@
+# Two entry points, each working from a fresh clone with only Python 3.10+:
+#   make demo   install the package and run the main job on the default corpus
+#   make test   install with the test extras and run the test suite (+ asv quick)
+# Installs into the active virtual environment if there is one, else into
+# .venv (created here, so a PEP 668 "externally managed" Python still works).
+# Reinstalls only when setup.cfg or pyproject.toml changed (stamp files).
+
+PYTHON ?= python3
+ifdef VIRTUAL_ENV
+VENV := $(VIRTUAL_ENV)
+else
+VENV := $(CURDIR)/.venv
+endif
+PY := $(VENV)/bin/python
+STAMPS := $(VENV)/.music-baselines-stamps
+DEPS := setup.cfg pyproject.toml
+
+# numba (inside librosa) compiles on first use: ~28 s cold, ~4 s warm.  Keep
+# its cache in a persistent, writable place.
+XDG_CACHE_HOME ?= $(HOME)/.cache
+export NUMBA_CACHE_DIR ?= $(XDG_CACHE_HOME)/music-baselines/numba
+# One BLAS thread: on 2 cores, two threads were slower almost everywhere
+# (PERFORMANCE_NOTES.md); joblib processes parallelise across recordings.
+export OMP_NUM_THREADS ?= 1
+export OPENBLAS_NUM_THREADS ?= 1
+export MKL_NUM_THREADS ?= 1
+
+# A CPU build of torch for the CNN tests.  A plain `pip install torch` on
+# Linux pulls a multi-GB CUDA build: take the CPU wheel that lies on this
+# kind of machine's disk when it is there, else PyTorch's CPU-only index.
+TORCH_LOCAL := $(firstword $(wildcard /opt/wheels/torch-2.13.0*cpu*.whl))
+ifneq ($(TORCH_LOCAL),)
+TORCH_SPEC ?= torch==2.13.0
+else
+TORCH_SPEC ?= torch --index-url https://download.pytorch.org/whl/cpu
+endif
+
+DEMO_ARGS ?=
+
+.PHONY: demo test install install-test clean-stamps
+
+demo: $(STAMPS)/core
+	$(PY) -m baselines.learning_curve knn $(DEMO_ARGS)
+	$(PY) -m baselines.report
+
+test: $(STAMPS)/test
+	$(PY) -m pytest
+	$(PY) -m benchmarks.check
+
+install: $(STAMPS)/core
+install-test: $(STAMPS)/test
+
+$(PY):
+	$(PYTHON) -m venv "$(VENV)" || $(PYTHON) -m virtualenv "$(VENV)"
+	$(PY) -m pip install --upgrade pip "setuptools>=64" wheel
+
+$(STAMPS)/core: $(DEPS) | $(PY)
+	$(PY) -m pip install -e .
+	mkdir -p "$(STAMPS)" && touch "$@"
+
+$(STAMPS)/test: $(DEPS) | $(PY)
+	$(PY) -m pip install -e ".[test]"
+	$(PY) -m pip install $(TORCH_SPEC)
+	mkdir -p "$(STAMPS)" && touch "$@" "$(STAMPS)/core"
+
+clean-stamps:
+	rm -rf "$(STAMPS)"
