@@ -1,0 +1,1 @@
+"""asv benchmark suite of music-baselines (see common.py for the profiles)."""

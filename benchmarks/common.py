@@ -1,0 +1,357 @@
+"""Shared pieces of the asv suite: the profile, the mixins and the data.
+
+Follows scikit-learn's ``asv_benchmarks/benchmarks/common.py``: a profile
+chosen by an environment variable sets the sizes and asv's repeat/number,
+small mixins carry those settings, and every dataset is built once by a
+:class:`joblib.Memory`-cached function with a fixed seed, so a second run (and
+every asv process after the first) reads it from disk.
+
+Profiles (``MUSIC_BASELINES_BENCH_PROFILE``, default ``regular``):
+
+``fast``
+    CI: the small rendered corpus, a handful of windows, one repeat.  Used by
+    ``make test`` (``python -m benchmarks.check``).
+``regular``
+    Real numbers: the default rendered corpus.
+``large``
+    The default corpus replicated four times (new ids, same audio), larger
+    training sets: where the growth of cost with data shows.
+
+Everything here uses one BLAS thread (PERFORMANCE_NOTES.md: two threads were
+slower almost everywhere on 2 cores) and float32.
+"""
+
+from __future__ import annotations
+
+import os
+
+# Before numpy/librosa are imported anywhere in this process.
+for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_name, "1")
+os.environ.setdefault(
+    "NUMBA_CACHE_DIR",
+    os.path.join(os.path.expanduser("~"), ".cache", "music-baselines", "numba"),
+)
+
+import importlib  # noqa: E402
+import time  # noqa: E402
+from dataclasses import dataclass, field  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+from joblib import Memory  # noqa: E402
+from threadpoolctl import threadpool_limits  # noqa: E402
+
+threadpool_limits(1)
+
+PROFILE_ENV = "MUSIC_BASELINES_BENCH_PROFILE"
+DEFAULT_PROFILE = "regular"
+SEED = 0
+SR = 22050
+WINDOW_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Sizes and asv timing settings of one benchmark profile.
+
+    Attributes
+    ----------
+    name : str
+    corpus : str
+        ``"small"`` or ``"default"`` rendered corpus.
+    corpus_copies : int
+        How many times the corpus is replicated (ids renumbered).
+    feature_windows : int
+        Windows per feature benchmark call (``x 5 s`` of audio).
+    train_sizes : tuple of int
+        Two training sizes, the second four times the first.
+    test_windows : int
+        Held-out windows for the ``track_*`` scores.
+    epoch_windows : int
+        Windows drawn per streaming epoch.
+    repeat, number, warmup_time, min_run_count
+        asv's timing settings.
+    """
+
+    name: str
+    corpus: str
+    corpus_copies: int
+    feature_windows: int
+    train_sizes: tuple
+    test_windows: int
+    epoch_windows: int
+    repeat: object
+    number: int
+    warmup_time: float
+    min_run_count: int
+    rounds: int = 1
+    model_features: str = field(default="")
+
+
+PROFILES = {
+    "fast": Profile(
+        name="fast",
+        corpus="small",
+        corpus_copies=1,
+        feature_windows=4,
+        train_sizes=(100, 400),
+        test_windows=100,
+        epoch_windows=200,
+        repeat=1,
+        number=1,
+        warmup_time=0.0,
+        min_run_count=1,
+    ),
+    "regular": Profile(
+        name="regular",
+        corpus="default",
+        corpus_copies=1,
+        feature_windows=24,
+        train_sizes=(500, 2000),
+        test_windows=500,
+        epoch_windows=1000,
+        repeat=(3, 10, 30.0),
+        number=1,
+        warmup_time=0.0,
+        min_run_count=2,
+        rounds=1,
+    ),
+    "large": Profile(
+        name="large",
+        corpus="default",
+        corpus_copies=4,
+        feature_windows=48,
+        train_sizes=(2000, 8000),
+        test_windows=1000,
+        epoch_windows=2000,
+        repeat=3,
+        number=1,
+        warmup_time=0.0,
+        min_run_count=2,
+    ),
+}
+
+
+def get_profile(name: str | None = None) -> Profile:
+    """The profile named ``name``, else ``$MUSIC_BASELINES_BENCH_PROFILE``.
+
+    Raises
+    ------
+    ValueError
+        If the name is not one of ``fast``, ``regular``, ``large``.
+    """
+    if name is None:
+        name = os.environ.get(PROFILE_ENV, "") or DEFAULT_PROFILE
+    name = name.strip().lower()
+    if name not in PROFILES:
+        raise ValueError(
+            f"profile={name!r} is not one of {sorted(PROFILES)} "
+            f"(set {PROFILE_ENV})"
+        )
+    return PROFILES[name]
+
+
+PROFILE = get_profile()
+
+
+class Benchmark:
+    """Base mixin: asv's timing settings from the profile.
+
+    CPU time, not wall time: the machines we measure on are shared and noisy,
+    and PERFORMANCE_NOTES.md states rates per CPU second.
+    """
+
+    timer = time.process_time
+    timeout = 600
+    processes = 1
+    profile = PROFILE
+    repeat = PROFILE.repeat
+    number = PROFILE.number
+    warmup_time = PROFILE.warmup_time
+    min_run_count = PROFILE.min_run_count
+    rounds = PROFILE.rounds
+
+
+class Predictor:
+    """Mixin for estimators: ``time_predict`` and ``peakmem_predict``."""
+
+    def time_predict(self, *args):
+        self.estimator.predict(self.X_test)
+
+    def peakmem_predict(self, *args):
+        self.estimator.predict(self.X_test)
+
+
+# --------------------------------------------------------------------------
+# Optional modules.  A benchmark whose module has not landed is skipped
+# (asv skips a benchmark whose setup raises NotImplementedError), never an
+# error.
+
+
+def optional_import(name: str):
+    """Import ``name`` or return ``None`` if it (or what it needs) is absent."""
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        return None
+
+
+def require(name: str):
+    """Import ``name``; raise ``NotImplementedError`` (asv: skip) if absent."""
+    module = optional_import(name)
+    if module is None:
+        raise NotImplementedError(f"{name} is not available")
+    return module
+
+
+# --------------------------------------------------------------------------
+# Data, cached on disk with a fixed seed.
+
+
+def cache_dir() -> Path:
+    """Where the benchmark data lives: ``<corpus cache>/benchmarks``."""
+    base = os.environ.get("MUSIC_BASELINES_CACHE")
+    if not base:
+        xdg = os.environ.get("XDG_CACHE_HOME") or os.path.join(
+            os.path.expanduser("~"), ".cache"
+        )
+        base = os.path.join(xdg, "music-baselines")
+    path = Path(base) / "benchmarks"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+memory = Memory(str(cache_dir() / "joblib"), verbose=0)
+
+
+def rendered_corpus_root(corpus: str = "small", seed: int = SEED) -> Path:
+    """Root of the rendered default corpus (built once by ``render``)."""
+    render = require("baselines.data.render")
+    return Path(
+        render.default_corpus(
+            small=(corpus == "small"), seed=seed, n_jobs=2, progress=False
+        )
+    )
+
+
+def corpus_root(corpus: str = "small", copies: int = 1, seed: int = SEED) -> Path:
+    """Root of the rendered corpus, replicated ``copies`` times.
+
+    The copies are a MusicNet-format folder of symbolic links: copy ``k`` of
+    recording ``i`` gets id ``i + k * 10**d`` (``10**d`` above every id) and
+    the same split, audio and labels.  Enough to measure how cost grows with
+    the number of recordings; it adds no new music.
+    """
+    root = rendered_corpus_root(corpus, seed)
+    if copies == 1:
+        return root
+    import pandas as pd
+
+    musicnet = require("baselines.data.musicnet")
+    target = cache_dir() / f"corpus-{corpus}-seed{seed}-x{copies}"
+    done = target / ".complete"
+    if done.exists():
+        return target
+    metadata = pd.read_csv(root / musicnet.METADATA_FILENAME)
+    step = 10 ** len(str(int(metadata["id"].max())))
+    rows = []
+    for split in musicnet.SPLITS:
+        (target / f"{split}_data").mkdir(parents=True, exist_ok=True)
+        (target / f"{split}_labels").mkdir(parents=True, exist_ok=True)
+    for k in range(copies):
+        copy = metadata.copy()
+        copy["id"] = copy["id"] + k * step
+        rows.append(copy)
+        for split in musicnet.SPLITS:
+            for folder, suffix in ((f"{split}_data", ".wav"), (f"{split}_labels", ".csv")):
+                for source in sorted((root / folder).glob(f"*{suffix}")):
+                    stem = source.stem
+                    if not stem.isdigit():
+                        continue
+                    link = target / folder / f"{int(stem) + k * step}{suffix}"
+                    if not link.exists():
+                        os.symlink(source.resolve(), link)
+    pd.concat(rows).to_csv(target / musicnet.METADATA_FILENAME, index=False)
+    done.touch()
+    return target
+
+
+def load_corpus(profile: Profile = PROFILE):
+    """The profile's corpus, opened with the MusicNet reader."""
+    musicnet = require("baselines.data.musicnet")
+    return musicnet.MusicNetCorpus(
+        corpus_root(profile.corpus, profile.corpus_copies)
+    )
+
+
+@memory.cache
+def window_plan(root: str, n_windows: int, hop_length: int, seed: int = SEED):
+    """Random windows across the corpus, on the frame grid.
+
+    Returns
+    -------
+    plan : list of (recording_id, starts)
+        ``starts`` in samples at ``SR``, multiples of ``hop_length``, for the
+        ``n_windows`` windows spread over the recordings in order.
+    """
+    musicnet = require("baselines.data.musicnet")
+    recordings = list(musicnet.MusicNetCorpus(root).recordings)
+    rng = np.random.RandomState(seed)
+    n_samples = int(round(WINDOW_SECONDS * SR))
+    chosen = rng.choice(len(recordings), size=n_windows, replace=True)
+    plan = []
+    for index in sorted(set(chosen.tolist())):
+        recording = recordings[index]
+        count = int(np.sum(chosen == index))
+        total = int(recording.seconds * SR)
+        last = max(0, (total - n_samples) // hop_length)
+        starts = np.sort(rng.randint(0, last + 1, size=count)) * hop_length
+        plan.append((int(recording.id), starts.astype(np.int64)))
+    return plan
+
+
+def cut_windows(corpus, plan, n_samples: int) -> np.ndarray:
+    """Audio windows ``(n_windows, n_samples)`` float32 for a window plan."""
+    out = []
+    for recording_id, starts in plan:
+        y = corpus[recording_id].audio(sr=SR)
+        for start in starts:
+            window = y[start:start + n_samples]
+            if len(window) < n_samples:
+                window = np.pad(window, (0, n_samples - len(window)))
+            out.append(window)
+    return np.stack(out).astype(np.float32, copy=False)
+
+
+def median_seconds(function, *, repeat: int = 5, timer=time.process_time) -> float:
+    """Median CPU seconds of ``repeat`` calls of ``function()``."""
+    times = []
+    for _ in range(repeat):
+        start = timer()
+        function()
+        times.append(timer() - start)
+    return float(np.median(times))
+
+
+def peak_allocated_bytes(function) -> int:
+    """Peak bytes allocated while ``function()`` runs (``tracemalloc``).
+
+    numpy reports its buffers to ``tracemalloc``, so this counts arrays as
+    well as Python objects; it excludes what was allocated before the call
+    (imports, the corpus listing), which a process-wide RSS would include.
+    """
+    import tracemalloc
+
+    was_tracing = tracemalloc.is_tracing()
+    if not was_tracing:
+        tracemalloc.start()
+    tracemalloc.reset_peak()
+    base, _ = tracemalloc.get_traced_memory()
+    try:
+        function()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        if not was_tracing:
+            tracemalloc.stop()
+    return int(peak - base)
