@@ -1,0 +1,160 @@
+"""The report: tables traced to run files, the study's numbers kept apart."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pandas as pd
+import pytest
+
+from baselines import report
+
+
+def _write_run(root, name, *, model, features, task, metrics, seed=0,
+               confusion=True, per_instrument=True, n_points=3):
+    folder = root / name
+    folder.mkdir(parents=True)
+    data = {
+        "command": "learning_curve", "args": {"model": model,
+                                               "features": features,
+                                               "task": task},
+        "seed": seed, "versions": {}, "dataset_fingerprint": "abc123def456",
+        "wall_seconds": 1.5, "peak_memory_mb": 321.4, "metrics": dict(metrics),
+        "fit_seconds": 0.1234, "predict_seconds_per_1000": 0.0567,
+        "train_windows": 480,
+    }
+    if confusion:
+        data["metrics"]["composer"] = {"labels": ["bach", "mozart"],
+                                       "confusion_matrix": [[3, 1], [0, 4]]}
+    if per_instrument:
+        data["per_instrument_accuracy"] = {"Piano": 0.9, "Violin": 0.7}
+    (folder / "run.json").write_text(json.dumps(data))
+    pd.DataFrame({
+        "train_windows": [60 * 2 ** k for k in range(n_points)],
+        **{key: [value] * n_points for key, value in metrics.items()},
+    }).to_csv(folder / "points.csv", index=False)
+    return data
+
+
+@pytest.fixture
+def results(tmp_path):
+    root = tmp_path / "results"
+    composer = {"composer_accuracy": 0.61234, "composer_macro_f1": 0.5,
+                "recording_accuracy": 0.75}
+    _write_run(root, "knn-mfcc", model="knn", features="mfcc", task="composer",
+               metrics=composer)
+    _write_run(root, "dummy", model="dummy", features="mfcc", task="composer",
+               metrics={"composer_accuracy": 0.25, "composer_macro_f1": 0.1,
+                        "recording_accuracy": 0.25}, confusion=False,
+               per_instrument=False)
+    _write_run(root, "nested/cnn-small", model="cnn-small", features="spectrogram",
+               task="composer", metrics={"composer_accuracy": 0.4,
+                                         "composer_macro_f1": 0.3,
+                                         "recording_accuracy": 0.5}, seed=7)
+    _write_run(root, "sgd-joint", model="sgd-hinge", features="spectrogram",
+               task="joint", metrics={"composer_accuracy": 0.5,
+                                      "composer_macro_f1": 0.4,
+                                      "instrument_exact_match": 0.3,
+                                      "instrument_hamming_loss": 0.1,
+                                      "joint_exact_match": 0.2,
+                                      "recording_accuracy": 0.6})
+    (root / "broken").mkdir()
+    (root / "broken" / "run.json").write_text("{not json")
+    return root
+
+
+def _table_rows(text):
+    """(section, cells) of every results-table row in the markdown."""
+    section, rows = None, []
+    for line in text.splitlines():
+        if line.startswith("## "):
+            section = line
+        elif line.startswith("| ") and "`" in line and section.startswith("## Task"):
+            rows.append((section, [c.strip() for c in line.strip("|").split("|")]))
+    return rows
+
+
+def test_every_row_traces_to_its_run_json(results):
+    out = results / "README.md"
+    text = report.render_report(results, out)
+    header = [l for l in text.splitlines() if l.startswith("| model | features")][0]
+    columns = [c.strip() for c in header.strip("|").split("|")]
+    rows = _table_rows(text)
+    assert len(rows) == 4  # the unreadable run.json is skipped
+    for section, cells in rows:
+        row = dict(zip(columns, cells))
+        source = row["source"].strip("`")
+        data = json.loads((results / source).read_text())
+        assert data["args"]["model"] == row["model"]
+        assert data["args"]["task"] in section
+        for title, keys, kind in report.TABLE_COLUMNS:
+            value = data
+            for key in keys:
+                value = value.get(key) if isinstance(value, dict) else None
+            assert row[title] == report.format_value(value, kind), (source, title)
+    assert "0.6123" in text and "| - |" in text  # rounded metric, missing one
+
+
+def test_study_numbers_are_a_separate_labelled_table(results):
+    text = report.render_report(results, results / "README.md", plots=False)
+    head, study = text.split("## Reported by the original study on real MusicNet")
+    assert "(not measured here)" in study.splitlines()[0]
+    for number in ("0.8000", "0.5695", "0.5108", "0.41 to 0.59", "about 0.14",
+                   "about 0.18"):
+        assert number in study
+        assert number not in head
+
+
+def test_rows_sorted_dummy_first_cnn_last_and_newest_run_wins(results):
+    tables = report.task_tables(report.load_runs(results))
+    composer = next(t for (corpus, task), t in tables.items() if task == "composer")
+    assert list(composer["model"]) == ["dummy", "knn", "cnn-small"]
+    again = json.loads((results / "knn-mfcc" / "run.json").read_text())
+    again["metrics"]["composer_accuracy"] = 0.9
+    again["finished"] = "2099-01-01T00:00:00"
+    (results / "knn-rerun").mkdir()
+    (results / "knn-rerun" / "run.json").write_text(json.dumps(again))
+    tables = report.task_tables(report.load_runs(results))
+    composer = next(t for (corpus, task), t in tables.items() if task == "composer")
+    knn = composer[composer["model"] == "knn"].iloc[0]
+    assert knn["source"] == "knn-rerun/run.json" and knn["composer accuracy"] == 0.9
+
+
+def test_plots_written_and_linked(results):
+    text = report.render_report(results, results / "README.md")
+    for name in ("learning_curves_composer.png", "learning_curves_joint.png",
+                 "confusion_knn.png", "confusion_cnn-small.png",
+                 "instrument_accuracy.png"):
+        assert (results / name).stat().st_size > 1000
+        assert f"]({name})" in text
+    assert re.search(r"From: `knn-mfcc/run.json`", text)
+
+
+def test_missing_plot_inputs_are_noted(tmp_path):
+    root = tmp_path / "r"
+    _write_run(root, "a", model="knn", features="mfcc", task="composer",
+               metrics={"composer_accuracy": 0.5}, confusion=False,
+               per_instrument=False)
+    text = report.render_report(root, root / "README.md")
+    assert "no confusion matrix for the CNN" in text
+    assert "no per-instrument accuracy plot" in text
+
+
+def test_main_writes_out_file_and_rejects_missing_folder(results, tmp_path, capsys):
+    out = tmp_path / "elsewhere" / "report.md"
+    assert report.main(["--results", str(results), "--out", str(out),
+                        "--no-plots"]) == 0
+    assert "## Task: composer" in out.read_text()
+    with pytest.raises(SystemExit):
+        report.main(["--results", str(tmp_path / "nope")])
+
+
+def test_report_does_not_import_torch():
+    import subprocess
+    import sys
+
+    code = ("import sys; sys.modules['torch'] = None; "
+            "import baselines.report, baselines.cnn; "
+            "assert not baselines.cnn.torch_available()")
+    subprocess.run([sys.executable, "-c", code], check=True)
