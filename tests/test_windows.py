@@ -285,6 +285,9 @@ def test_stratified_split_is_seeded_and_disjoint(tmp_path):
     others = {tuple(ids(split_recordings(corpus.recordings, use_official=False,
                                          random_state=s)[1])) for s in range(10)}
     assert len(others) > 1  # the seed matters
+    # A tiny test_size still leaves every composer one test recording.
+    tr, te = split_recordings(corpus.recordings, use_official=False, test_size=0.05)
+    assert sorted(r.composer for r in te) == ["Bach", "Haydn", "Mozart"]
     # Only train recordings: no official split, stratified instead.
     only_train = [r for r in corpus.recordings if r.split == "train"]
     tr, te = split_recordings(only_train, random_state=1)
