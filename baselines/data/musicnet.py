@@ -221,7 +221,8 @@ class Recording:
             If the file cannot be read, lacks columns, has non-numeric
             times, instruments or pitches, a note ending before it starts
             or after the end of the audio, or an instrument outside General
-            MIDI 1-128.  The message names the file and the rows.
+            MIDI 1-128.  The message names the file and the rows (0-based
+            data rows, the header not counted).
         """
         path = Path(self.labels_path)
         try:
