@@ -1,0 +1,610 @@
+"""Build the default corpus: music21 scores rendered into MusicNet's format.
+
+``python -m baselines.data.render [--small]`` builds it once into the user's
+cache folder (:func:`corpus_cache_dir`) and prints its summary; later runs
+return at once.  The folder looks exactly like MusicNet::
+
+    musicnet_metadata.csv       id, composer, composition, movement, ensemble,
+                                source, transcriber, catalog_name, seconds
+    train_data/<id>.wav         16-bit PCM, mono, 22,050 Hz
+    train_labels/<id>.csv       start_time, end_time, instrument, note,
+    test_data/, test_labels/    start_beat, end_beat, note_value
+
+Label times are sample indices at 44.1 kHz, ``instrument`` is the 1-based
+General MIDI program, ``note`` the sounding MIDI pitch.  As in MusicNet,
+``start_beat`` is the note's position in the score and ``end_beat`` its
+length, both in beats (quarter lengths); ``note_value`` names its written
+value ("Dotted Quarter").
+
+How recordings are made
+-----------------------
+Each composer's candidate scores (music21's corpus, in a seeded order) are
+parsed one after another; a score gives up to ``max_segments`` recordings,
+consecutive sections of at most ``segment_seconds`` each (so the nine Haydn
+quartet movements still give a full share), and sections shorter than
+``min_seconds`` are left out.  Every recording is orchestrated for an
+ensemble drawn from :data:`~baselines.data.ensembles.ENSEMBLES` with the seed
+and its id, independently of its composer, so that a model has to recognise
+a composer from the music rather than from the timbre.  Scores that music21
+cannot read are skipped with a :class:`ScoreWarning`, and more candidates are
+taken until every composer has its share.  About ``test_fraction`` of each
+composer's recordings go to ``test_*``, chosen by score (sections of one
+movement never straddle the split), at least one score per composer.
+
+Builds are deterministic (same seed and :data:`BUILDER_VERSION`: the same
+metadata and label files, byte for byte) and resumable: each score's
+recordings are written under temporary names, renamed into place, and
+recorded in a per-score file under ``.build/`` once all of them are
+complete; the metadata is written last, then the ``.complete`` marker.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import math
+import os
+import random
+import shutil
+import sys
+import warnings
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from .ensembles import ENSEMBLES
+
+__all__ = [
+    "BUILDER_VERSION",
+    "FULL",
+    "SMALL",
+    "CorpusSpec",
+    "ScoreWarning",
+    "build_corpus",
+    "corpus_cache_dir",
+    "corpus_folder_name",
+    "default_corpus",
+    "main",
+]
+
+#: Bump when a change alters what a build writes; it keys the cache folder.
+BUILDER_VERSION = 1
+
+METADATA_COLUMNS = (
+    "id", "composer", "composition", "movement", "ensemble", "source",
+    "transcriber", "catalog_name", "seconds",
+)
+LABEL_COLUMNS = (
+    "start_time", "end_time", "instrument", "note", "start_beat", "end_beat",
+    "note_value",
+)
+LABEL_SR = 44100
+AUDIO_SR = 22050
+COMPLETE_MARKER = ".complete"
+_BUILD_DIR = ".build"
+_TAIL_SECONDS = 0.5  # let the last notes ring
+_VELOCITY = 80
+_PEAK = 0.9
+
+
+class ScoreWarning(UserWarning):
+    """A score could not be read or rendered and was skipped."""
+
+
+@dataclass(frozen=True)
+class CorpusSpec:
+    """What a build renders.
+
+    Attributes
+    ----------
+    name : str
+        ``"full"`` or ``"small"``; part of the cache folder's name.
+    composers : tuple of str
+        music21 corpus composer names.
+    recordings_per_composer : int
+    segment_seconds, min_seconds : float
+        Longest and shortest section of a score kept as a recording.
+    max_segments : int
+        Most recordings taken from one score.
+    expected_segments : dict
+        Guess of recordings per score, by composer (default 2), used only to
+        decide how many scores to parse in the first round.
+    smallest_first : bool
+        Draw candidates among the smallest files (fast to parse).
+    max_file_bytes : int
+        Skip bigger files (whole quartets that take many seconds to parse).
+    test_fraction : float
+    """
+
+    name: str
+    composers: tuple[str, ...]
+    recordings_per_composer: int
+    segment_seconds: float
+    min_seconds: float
+    max_segments: int
+    expected_segments: dict = field(default_factory=dict)
+    smallest_first: bool = False
+    max_file_bytes: int = 250_000
+    test_fraction: float = 0.22
+
+
+_COMPOSERS = ("bach", "beethoven", "haydn", "mozart", "monteverdi", "palestrina")
+
+#: The default corpus: 6 composers x 16 recordings of up to 90 s.
+FULL = CorpusSpec(
+    name="full",
+    composers=_COMPOSERS,
+    recordings_per_composer=16,
+    segment_seconds=90.0,
+    min_seconds=30.0,
+    max_segments=3,
+    expected_segments={"bach": 1, "monteverdi": 1, "palestrina": 1},
+)
+
+#: The small corpus for tests: 6 composers x 6 recordings of up to 20 s.
+SMALL = CorpusSpec(
+    name="small",
+    composers=_COMPOSERS,
+    recordings_per_composer=6,
+    segment_seconds=20.0,
+    min_seconds=10.0,
+    max_segments=1,
+    expected_segments={c: 1 for c in _COMPOSERS},
+    smallest_first=True,
+)
+
+
+# --------------------------------------------------------------------------
+# Cache location
+
+
+def corpus_cache_dir() -> Path:
+    """Folder holding the rendered corpora.
+
+    ``$MUSIC_BASELINES_CACHE`` if set, else ``$XDG_CACHE_HOME/music-baselines``
+    (``~/.cache/music-baselines`` by default).
+    """
+    override = os.environ.get("MUSIC_BASELINES_CACHE")
+    if override:
+        return Path(override).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(xdg) / "music-baselines"
+
+
+def corpus_folder_name(*, small: bool = False, seed: int = 0) -> str:
+    """Cache folder name of a corpus, e.g. ``corpus-v1-full-seed0``."""
+    return f"corpus-v{BUILDER_VERSION}-{'small' if small else 'full'}-seed{seed}"
+
+
+# --------------------------------------------------------------------------
+# Candidate scores
+
+
+def _corpus_root() -> Path:
+    import music21
+
+    return Path(music21.__file__).parent / "corpus"
+
+
+def candidate_scores(composer: str, spec: CorpusSpec, seed: int) -> list[str]:
+    """Candidate score paths of a composer, relative to music21's corpus, in
+    the seeded order a build tries them."""
+    from music21 import corpus
+
+    root = _corpus_root()
+    paths = sorted({Path(p).relative_to(root).as_posix() for p in corpus.getComposer(composer)})
+    have = set(paths)
+    keep = []
+    for rel in paths:
+        stem, ext = rel.rsplit(".", 1)
+        if ext not in ("mxl", "xml", "musicxml", "krn"):
+            continue  # .rntxt files are harmonic analyses, not music
+        if ext == "krn" and f"{stem}.mxl" in have:
+            continue  # the same piece twice
+        if (root / rel).stat().st_size > spec.max_file_bytes:
+            continue
+        keep.append(rel)
+    rng = random.Random(f"candidates-{seed}-{composer}")
+    if spec.smallest_first:
+        keep.sort(key=lambda rel: ((root / rel).stat().st_size, rel))
+        keep = keep[: 3 * spec.recordings_per_composer]
+    rng.shuffle(keep)
+    return keep[:999]  # ids leave room for 999 candidates per composer
+
+
+def recording_id(composer_index: int, candidate_index: int, segment: int) -> int:
+    """Id of a recording: composer, candidate score and section."""
+    return 10000 * (composer_index + 1) + 10 * candidate_index + segment
+
+
+def draw_ensemble(seed: int, rec_id: int):
+    """The ensemble of a recording: drawn from the seed and id only."""
+    rng = random.Random(f"ensemble-{seed}-{rec_id}")
+    return ENSEMBLES[rng.randrange(len(ENSEMBLES))]
+
+
+# --------------------------------------------------------------------------
+# Rendering one score
+
+
+@dataclass(frozen=True)
+class ScoreJob:
+    """One candidate score to render into up to ``max_segments`` recordings."""
+
+    composer: str
+    composer_index: int
+    candidate_index: int
+    source: str  # path relative to music21's corpus
+    max_segments: int
+
+    @property
+    def key(self) -> str:
+        return f"{self.composer}-{self.candidate_index:04d}"
+
+
+_SOUNDFONT: bytes | None = None
+
+
+def _soundfont() -> bytes:
+    global _SOUNDFONT
+    if _SOUNDFONT is None:
+        import pretty_midi
+
+        path = os.path.join(os.path.dirname(pretty_midi.__file__), "TimGM6mb.sf2")
+        with open(path, "rb") as f:
+            _SOUNDFONT = f.read()
+    return _SOUNDFONT
+
+
+def _fmt(x: float) -> str:
+    return repr(round(float(x), 6))
+
+
+def _replace_write(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
+    with open(tmp, "wb") as f:
+        f.write(data)
+    os.replace(tmp, path)
+
+
+def _csv_bytes(header, rows) -> bytes:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buf.getvalue().encode("utf-8")
+
+
+def _synthesise(notes, seconds: float) -> "np.ndarray":
+    """Mono float32 audio at AUDIO_SR of exactly ``round(seconds * AUDIO_SR)``
+    samples."""
+    import numpy as np
+    import midirenderer
+    import pretty_midi
+    import soundfile as sf
+    import soxr
+
+    pm = pretty_midi.PrettyMIDI(initial_tempo=120.0)
+    instruments = {}
+    for n in notes:
+        if n.player not in instruments:
+            instruments[n.player] = pretty_midi.Instrument(program=n.render_program - 1)
+        instruments[n.player].notes.append(
+            pretty_midi.Note(velocity=_VELOCITY, pitch=n.pitch, start=n.start, end=n.end)
+        )
+    for player in sorted(instruments):
+        pm.instruments.append(instruments[player])
+    midi = io.BytesIO()
+    pm.write(midi)
+    wav = midirenderer.render_wave_from(_soundfont(), midi.getvalue())
+    data, sr = sf.read(io.BytesIO(wav), dtype="float32", always_2d=True)
+    y = soxr.resample(data.mean(axis=1), sr, AUDIO_SR).astype(np.float32)
+    n = int(round(seconds * AUDIO_SR))
+    y = np.pad(y[:n], (0, max(0, n - len(y))))
+    peak = float(np.max(np.abs(y))) if len(y) else 0.0
+    if peak > 0:
+        y *= _PEAK / peak
+    return y
+
+
+def _segments(parsed, spec_segment: float, min_seconds: float, max_segments: int):
+    """Sections of a score: lists of (start, end, pitch, start_beat, beats,
+    value) per part, times relative to the section start, and its length."""
+    timed = []
+    for part in parsed.parts:
+        timed.append([
+            (parsed.tempo.seconds(n.start_beat), parsed.tempo.seconds(n.end_beat), n)
+            for n in part
+        ])
+    total = max(e for part in timed for _, e, _ in part)
+    out = []
+    for k in range(max_segments):
+        t0, t1 = k * spec_segment, (k + 1) * spec_segment
+        if t0 >= total:
+            break
+        parts = []
+        for part in timed:
+            parts.append([
+                (s - t0, min(e, t1) - t0, n.pitch, n.start_beat,
+                 n.end_beat - n.start_beat, n.note_value)
+                for s, e, n in part if t0 <= s < t1 and min(e, t1) > s
+            ])
+        ends = [n[1] for part in parts for n in part]
+        if not ends or max(ends) < min_seconds:
+            break
+        out.append((k, t0, max(ends), parts))
+    return out
+
+
+def _describe(source: str, title: str):
+    """composition, movement and catalog name from a corpus path."""
+    pieces = source.rsplit(".", 1)[0].split("/")[1:]  # drop the composer folder
+    catalog = pieces[0].upper() if len(pieces) > 1 else pieces[-1].upper()
+    composition = title or " ".join(pieces[:-1]) or pieces[-1]
+    movement = pieces[-1] if len(pieces) > 1 else ""
+    return composition, movement, catalog
+
+
+def render_score(job: ScoreJob, staging: Path, *, spec: CorpusSpec, seed: int) -> dict:
+    """Render the recordings of one score into ``staging``.
+
+    Writes ``<id>.csv`` then ``<id>.wav`` for each section (each under a
+    temporary name, then renamed), then ``<key>.json`` describing the score's
+    recordings: the score counts as done only once that file exists.  A
+    score that fails is recorded with its error and no recordings.
+    """
+    from .orchestrate import orchestrate
+    from .scores import parse_score
+
+    result = {"job": asdict(job), "error": None, "recordings": []}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # music21's chatter about the files
+            parsed = parse_score(_corpus_root() / job.source)
+        sections = _segments(parsed, spec.segment_seconds, spec.min_seconds, job.max_segments)
+        composition, movement, catalog = _describe(job.source, parsed.title)
+        for k, t0, music_end, parts in sections:
+            rec_id = recording_id(job.composer_index, job.candidate_index, k)
+            ensemble = draw_ensemble(seed, rec_id)
+            notes = orchestrate(parts, ensemble)
+            seconds = music_end + _TAIL_SECONDS
+            y = _synthesise(notes, seconds)
+            rows = sorted(
+                (
+                    int(round(n.start * LABEL_SR)), int(round(n.end * LABEL_SR)),
+                    n.instrument, n.pitch, _fmt(n.start_beat), _fmt(n.beats), n.note_value,
+                )
+                for n in notes
+            )
+            _replace_write(staging / f"{rec_id}.csv", _csv_bytes(LABEL_COLUMNS, rows))
+            _write_wav(staging / f"{rec_id}.wav", y)
+            section = f"{t0:.0f}-{t0 + music_end:.0f} s"
+            result["recordings"].append({
+                "id": rec_id,
+                "composer": job.composer.capitalize(),
+                "composition": composition,
+                "movement": f"{movement}, {section}" if movement else section,
+                "ensemble": ensemble.name,
+                "source": f"music21 corpus: {job.source}",
+                "transcriber": "music21 corpus",
+                "catalog_name": catalog,
+                "seconds": _fmt(len(y) / AUDIO_SR),
+            })
+    except Exception as exc:  # noqa: BLE001 - any failure skips the score
+        result["error"] = f"{type(exc).__name__}: {exc}"
+        result["recordings"] = []
+    _replace_write(staging / f"{job.key}.json", json.dumps(result, sort_keys=True).encode())
+    return result
+
+
+def _write_wav(path: Path, y) -> None:
+    import soundfile as sf
+
+    buf = io.BytesIO()
+    sf.write(buf, y, AUDIO_SR, subtype="PCM_16", format="WAV")
+    _replace_write(path, buf.getvalue())
+
+
+# --------------------------------------------------------------------------
+# Building a corpus
+
+
+def _run_jobs(jobs, staging, spec, seed, n_jobs, bar):
+    """Render the jobs not done yet; return every job's result by key."""
+    results = {}
+    todo = []
+    for job in jobs:
+        done = staging / f"{job.key}.json"
+        if done.exists():
+            stored = json.loads(done.read_text())
+            if stored["job"] == asdict(job):
+                results[job.key] = stored
+                bar.update(1)
+                continue
+        todo.append(job)
+    if todo:
+        from joblib import Parallel, delayed
+
+        parallel = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
+        for result in parallel(
+            delayed(render_score)(job, staging, spec=spec, seed=seed) for job in todo
+        ):
+            results[ScoreJob(**result["job"]).key] = result
+            bar.update(1)
+    return results
+
+
+def _split(recordings: list[dict], spec: CorpusSpec, seed: int, composer: str) -> set[int]:
+    """Ids of a composer's test recordings, chosen score by score."""
+    groups: dict[str, list[int]] = {}
+    for rec in recordings:
+        groups.setdefault(rec["source"], []).append(rec["id"])
+    if len(groups) < 2:
+        return set()
+    order = sorted(groups)
+    random.Random(f"split-{seed}-{composer}").shuffle(order)
+    target = max(1, round(spec.test_fraction * len(recordings)))
+    test: list[int] = []
+    for source in order:
+        if len(test) + len(groups[source]) <= target:
+            test.extend(groups[source])
+    if not test:
+        test = list(min((groups[s] for s in order), key=len))
+    return set(test)
+
+
+def build_corpus(root, *, spec: CorpusSpec = FULL, seed: int = 0, n_jobs: int = -1,
+                 progress: bool = True) -> Path:
+    """Render ``spec`` into the MusicNet-format folder ``root``, resuming a
+    partial build there.  Returns ``root``.
+
+    Candidates are rendered in rounds: each round parses, for every composer
+    still short of recordings, as many further scores as it is expected to
+    need; the first ``recordings_per_composer`` recordings in candidate order
+    are kept.
+    """
+    from tqdm.auto import tqdm
+
+    root = Path(root)
+    if (root / COMPLETE_MARKER).exists():
+        return root
+    staging = root / _BUILD_DIR
+    staging.mkdir(parents=True, exist_ok=True)
+    for path in staging.glob("*.tmp-*"):
+        path.unlink()  # debris of an interrupted build
+
+    candidates = {c: candidate_scores(c, spec, seed) for c in spec.composers}
+    next_candidate = {c: 0 for c in spec.composers}
+    results: dict[str, dict] = {}
+    kept: dict[str, list[dict]] = {c: [] for c in spec.composers}
+    target = spec.recordings_per_composer
+    bar = tqdm(total=0, unit="score", desc="rendering corpus", disable=not progress)
+    try:
+        while True:
+            jobs = []
+            for ci, composer in enumerate(spec.composers):
+                deficit = target - len(kept[composer])
+                if deficit <= 0:
+                    continue
+                tried = [results[j] for j in results if j.startswith(f"{composer}-")]
+                per_score = (
+                    sum(len(r["recordings"]) for r in tried) / len(tried) if tried else
+                    spec.expected_segments.get(composer, 2)
+                )
+                n_scores = math.ceil(deficit / max(per_score, 0.5))
+                while n_scores > 0 and next_candidate[composer] < len(candidates[composer]):
+                    i = next_candidate[composer]
+                    jobs.append(ScoreJob(composer, ci, i, candidates[composer][i], spec.max_segments))
+                    next_candidate[composer] += 1
+                    n_scores -= 1
+            if not jobs:
+                break
+            bar.total += len(jobs)
+            bar.refresh()
+            results.update(_run_jobs(jobs, staging, spec, seed, n_jobs, bar))
+            for composer in spec.composers:
+                recs = []
+                for key in sorted(k for k in results if k.startswith(f"{composer}-")):
+                    recs.extend(results[key]["recordings"])
+                kept[composer] = recs[:target]
+    finally:
+        bar.close()
+
+    for key in sorted(results):
+        if results[key]["error"]:
+            source = results[key]["job"]["source"]
+            warnings.warn(f"skipped score {source}: {results[key]['error']}", ScoreWarning,
+                          stacklevel=2)
+    for composer in spec.composers:
+        if len(kept[composer]) < target:
+            warnings.warn(
+                f"composer {composer}: only {len(kept[composer])} of {target} recordings "
+                "could be rendered", ScoreWarning, stacklevel=2)
+    _finalise(root, staging, kept, spec, seed)
+    return root
+
+
+def _finalise(root: Path, staging: Path, kept, spec: CorpusSpec, seed: int) -> None:
+    for sub in ("train_data", "train_labels", "test_data", "test_labels"):
+        (root / sub).mkdir(exist_ok=True)
+    rows = []
+    for composer in spec.composers:
+        test_ids = _split(kept[composer], spec, seed, composer)
+        for rec in kept[composer]:
+            split = "test" if rec["id"] in test_ids else "train"
+            for ext, sub in (("csv", "labels"), ("wav", "data")):
+                src = staging / f"{rec['id']}.{ext}"
+                dst = root / f"{split}_{sub}" / f"{rec['id']}.{ext}"
+                if src.exists():
+                    os.replace(src, dst)
+                elif not dst.exists():
+                    raise FileNotFoundError(f"recording {rec['id']}: {src} is missing")
+            rows.append([rec[c] for c in METADATA_COLUMNS])
+    rows.sort(key=lambda r: r[0])
+    _replace_write(root / "musicnet_metadata.csv", _csv_bytes(METADATA_COLUMNS, rows))
+    _replace_write(
+        root / COMPLETE_MARKER,
+        json.dumps({"builder_version": BUILDER_VERSION, "spec": spec.name, "seed": seed,
+                    "recordings": len(rows)}, sort_keys=True).encode(),
+    )
+    shutil.rmtree(staging, ignore_errors=True)
+
+
+def default_corpus(*, small: bool = False, seed: int = 0, n_jobs: int = -1,
+                   progress: bool = True, cache_dir=None) -> Path:
+    """The default corpus's MusicNet-format root, built on first use.
+
+    Parameters
+    ----------
+    small : bool, default=False
+        The small variant (6 composers x 6 recordings of ~20 s) for tests.
+    seed : int, default=0
+        Seeds the choice of scores, ensembles and the train/test split.
+    n_jobs : int, default=-1
+        joblib processes rendering scores in parallel.
+    progress : bool, default=True
+        Show a progress bar while building.
+    cache_dir : path-like, optional
+        Where corpora are kept; default :func:`corpus_cache_dir`.
+
+    Returns
+    -------
+    Path
+        ``<cache_dir>/corpus-v<BUILDER_VERSION>-<full|small>-seed<seed>``.
+    """
+    base = Path(cache_dir) if cache_dir is not None else corpus_cache_dir()
+    root = base / corpus_folder_name(small=small, seed=seed)
+    if (root / COMPLETE_MARKER).exists():
+        return root
+    return build_corpus(root, spec=SMALL if small else FULL, seed=seed, n_jobs=n_jobs,
+                        progress=progress)
+
+
+def main(argv=None) -> int:
+    """Build (or find) the default corpus and print its summary."""
+    parser = argparse.ArgumentParser(
+        prog="python -m baselines.data.render",
+        description="Render the default corpus from music21 scores (MusicNet format).",
+    )
+    parser.add_argument("--small", action="store_true",
+                        help="build the small test corpus (default: the full corpus)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    parser.add_argument("--out", default=None,
+                        help="cache folder to build under (default: corpus_cache_dir())")
+    parser.add_argument("--n-jobs", type=int, default=-1,
+                        help="parallel processes (default: -1, all cores)")
+    parser.add_argument("--no-progress", action="store_true",
+                        help="hide the progress bar (default: shown)")
+    args = parser.parse_args(argv)
+    root = default_corpus(small=args.small, seed=args.seed, n_jobs=args.n_jobs,
+                          progress=not args.no_progress, cache_dir=args.out)
+    from .summary import summarize_folder
+
+    print(root)
+    print(summarize_folder(root))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
