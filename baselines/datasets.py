@@ -1,0 +1,255 @@
+"""Load a dataset once: corpus, class filter, recording split, held-out windows.
+
+Shared by :mod:`baselines.learning_curve` and the CNN command, so every model
+is scored on the same held-out windows:
+
+- :func:`load_dataset`: the default corpus (rendered from music21 scores,
+  ``small=True`` for the test-sized one) or a MusicNet-format folder; rare
+  classes filtered out; train/test split by recording.
+- :meth:`Dataset.evaluation_windows`: windows drawn once per held-out
+  recording with a fixed seed (the study drew 100 per test recording).
+- :meth:`Dataset.training_windows`: a fixed sample of training windows,
+  balanced across composers as the streaming sampler balances an epoch.
+- :func:`make_feature_extractor`: the feature registry, with a clear error.
+- :meth:`Dataset.targets`: composer indices and instrument indicators.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from baselines.data.windows import (
+    DEFAULT_WINDOW_SECONDS,
+    FilteredRecordings,
+    Windows,
+    draw_windows,
+    filter_classes,
+    split_recordings,
+)
+
+__all__ = [
+    "DATASETS",
+    "Dataset",
+    "load_dataset",
+    "make_feature_extractor",
+    "feature_names",
+]
+
+#: ``--dataset`` values.
+DATASETS = ("default", "small", "musicnet")
+
+#: Windows drawn per held-out recording (the study drew 100).
+EVALUATION_WINDOWS_PER_RECORDING = 100
+
+
+def feature_names() -> tuple[str, ...]:
+    """The feature sets the registry offers."""
+    from features.registry import FEATURE_SETS
+
+    return tuple(FEATURE_SETS)
+
+
+def make_feature_extractor(name, **params):
+    """An extractor from :mod:`features.registry` (unknown names list the valid)."""
+    from features.registry import FEATURE_SETS, make_extractor
+
+    if name not in FEATURE_SETS:
+        raise ValueError(
+            f"unknown features {name!r}; valid feature sets: {', '.join(FEATURE_SETS)}"
+        )
+    return make_extractor(name, **params)
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A corpus, filtered and split by recording.
+
+    Attributes
+    ----------
+    name : str
+        ``default``, ``small`` or ``musicnet``.
+    root : Path
+    fingerprint : str
+        The corpus's fingerprint (changes when any file changes).
+    filtered : FilteredRecordings
+    train, test : tuple of Recording
+        Disjoint, by recording.
+    length : float
+        Window length in seconds.
+    seed : int
+        The split's seed.
+    """
+
+    name: str
+    root: Path
+    fingerprint: str
+    filtered: FilteredRecordings
+    train: tuple
+    test: tuple
+    length: float
+    seed: int
+
+    @property
+    def composers(self) -> tuple[str, ...]:
+        return self.filtered.composers
+
+    @property
+    def programs(self) -> tuple[int, ...]:
+        return self.filtered.programs
+
+    @property
+    def instrument_names(self) -> list[str]:
+        from baselines.data.ensembles import INSTRUMENT_BY_PROGRAM
+
+        return [
+            INSTRUMENT_BY_PROGRAM[p].name if p in INSTRUMENT_BY_PROGRAM else str(p)
+            for p in self.programs
+        ]
+
+    @property
+    def recordings(self) -> tuple:
+        return tuple(self.train) + tuple(self.test)
+
+    def frame_cache(self, directory=None):
+        """The on-disk frame cache (``features.frames.FrameCache``)."""
+        from features.frames import FrameCache
+
+        return FrameCache(directory)
+
+    def evaluation_windows(self, *, n_per_recording=EVALUATION_WINDOWS_PER_RECORDING,
+                           grid=None, random_state=0) -> Windows:
+        """Windows of the held-out recordings, drawn once with a fixed seed.
+
+        The same arguments always give the same windows, whatever model is
+        scored on them.
+        """
+        return draw_windows(
+            self.test, n_per_recording, length=self.length, grid=grid,
+            programs=self.programs, random_state=np.random.default_rng([int(random_state), 7]),
+        )
+
+    def training_windows(self, n_windows, *, grid=None, strategy="under-over",
+                         random_state=0) -> Windows:
+        """A fixed, composer-balanced sample of ``n_windows`` training windows.
+
+        Drawn as a streaming epoch is (fresh windows from every training
+        recording, balanced with imbalanced-learn), with ``cap = ceil(n_windows
+        / n_composers)`` and then cut to exactly ``n_windows``.
+        """
+        from baselines.streaming import StreamingSampler
+
+        if n_windows < len(self.composers):
+            raise ValueError(
+                f"train size {n_windows} is smaller than the number of composers "
+                f"({len(self.composers)})"
+            )
+        cap = int(np.ceil(n_windows / len(self.composers)))
+        sampler = StreamingSampler(
+            self.train, None, composers=self.composers, programs=self.programs,
+            length=self.length, cap=cap, strategy=strategy, grid=grid,
+            random_state=int(random_state),
+        )
+        windows = sampler.epoch_windows(0)
+        if len(windows) < n_windows:
+            raise ValueError(
+                f"train size {n_windows} is larger than the {len(windows)} training "
+                "windows available"
+            )
+        return windows[:n_windows]
+
+    def max_training_windows(self, grid) -> int:
+        """How many distinct training windows there are on ``grid`` (seconds)."""
+        return int(sum(
+            np.floor((r.seconds - self.length) / grid + 1e-9) + 1 for r in self.train
+        ))
+
+    def targets(self, windows: Windows):
+        """``(composer_index, instruments)`` of windows, in this dataset's order."""
+        lookup = {c: i for i, c in enumerate(self.composers)}
+        unknown = sorted(set(windows.composers) - set(lookup))
+        if unknown:
+            raise ValueError(f"windows by composers outside the dataset: {unknown}")
+        composer_index = np.array([lookup[c] for c in windows.composers], dtype=np.int64)
+        if tuple(windows.programs) != tuple(self.programs):
+            raise ValueError(
+                f"windows use programs {windows.programs}, dataset {self.programs}"
+            )
+        return composer_index, windows.instruments
+
+    def summary(self) -> str:
+        return (
+            f"{self.name} corpus at {self.root}: {len(self.train)} training and "
+            f"{len(self.test)} held-out recordings, {len(self.composers)} composers, "
+            f"{len(self.programs)} instruments\n{self.filtered.report()}"
+        )
+
+
+def load_dataset(name="default", *, root=None, seed=0, test_size=0.25,
+                 min_composer_recordings=None, min_instrument_recordings=None,
+                 length=DEFAULT_WINDOW_SECONDS, progress=True, n_jobs=-1) -> Dataset:
+    """Open, filter and split a corpus.
+
+    Parameters
+    ----------
+    name : {"default", "small", "musicnet"}
+        ``default``/``small``: the rendered default corpus (built on first
+        use); ``musicnet``: the MusicNet-format folder ``root``.
+    root : path-like, optional
+        Required for ``musicnet``; for the others, overrides the corpus folder.
+    seed : int
+        Seed of the train/test split (ignored where the corpus has MusicNet's
+        official train/test folders).
+    test_size : float
+    min_composer_recordings, min_instrument_recordings : int, optional
+        Class filter thresholds; default the study's 5 and 10 on MusicNet,
+        and 2 and 2 on the rendered corpora (whose composers have few pieces).
+    length : float
+        Window length in seconds.
+
+    Raises
+    ------
+    ValueError
+        Unknown name, a missing root, fewer than two composers left after
+        filtering (from :func:`filter_classes`), or a folder that is not a
+        MusicNet-format corpus (``MusicNetFormatError``).
+    """
+    from baselines.data.musicnet import MusicNetCorpus
+
+    if name not in DATASETS:
+        raise ValueError(f"unknown dataset {name!r}; valid datasets: {', '.join(DATASETS)}")
+    if name == "musicnet":
+        if root is None:
+            raise ValueError("dataset 'musicnet' needs a root folder (--root PATH)")
+        root = Path(root)
+        if not root.is_dir():
+            raise ValueError(f"MusicNet root {str(root)!r} is not a folder")
+        defaults = (5, 10)
+    else:
+        if root is None:
+            from baselines.data.render import default_corpus
+
+            root = default_corpus(small=(name == "small"), progress=progress, n_jobs=n_jobs)
+        defaults = (2, 2)
+    corpus = MusicNetCorpus(root)
+    if len(corpus) == 0:
+        raise ValueError(f"{str(root)!r} holds no MusicNet-format recordings")
+    filtered = filter_classes(
+        corpus.recordings,
+        min_composer_recordings=min_composer_recordings or defaults[0],
+        min_instrument_recordings=min_instrument_recordings or defaults[1],
+        length=length,
+    )
+    train, test = split_recordings(filtered.recordings, test_size=test_size, random_state=seed)
+    train_composers = {r.composer for r in train}
+    if len(train_composers) < 2:
+        raise ValueError(
+            f"only {len(train_composers)} composer(s) left in the training "
+            f"recordings: {sorted(train_composers)}; need two"
+        )
+    return Dataset(
+        name=name, root=Path(root), fingerprint=corpus.fingerprint(), filtered=filtered,
+        train=tuple(train), test=tuple(test), length=float(length), seed=int(seed),
+    )
