@@ -355,3 +355,91 @@ def peak_allocated_bytes(function) -> int:
         if not was_tracing:
             tracemalloc.stop()
     return int(peak - base)
+
+
+def extractor_rate(extractor) -> tuple[int, int]:
+    """``(sr, hop_length)`` of an extractor (librosa's defaults if absent)."""
+    return int(getattr(extractor, "sr", SR) or SR), int(
+        getattr(extractor, "hop_length", 512) or 512
+    )
+
+
+def window_features(extractor, corpus, recording_ids, starts_seconds, length):
+    """Features of windows through the cached-frame door, in the given order.
+
+    One ``recording_frames`` per recording, then ``from_frames`` at the
+    windows' starts (in samples, on the frame grid).
+    """
+    sr, hop = extractor_rate(extractor)
+    n_samples = int(round(length * sr))
+    recording_ids = np.asarray(recording_ids)
+    starts = np.round(np.asarray(starts_seconds) * sr / hop).astype(np.int64) * hop
+    out = None
+    for recording_id in np.unique(recording_ids):
+        rows = np.flatnonzero(recording_ids == recording_id)
+        frames = extractor.recording_frames(corpus[int(recording_id)].audio(sr=sr))
+        values = np.asarray(extractor.from_frames(frames, starts[rows], n_samples))
+        values = values.reshape(len(rows), -1)
+        if out is None:
+            out = np.empty((len(recording_ids), values.shape[1]), dtype=np.float32)
+        out[rows] = values
+    return out
+
+
+def usable_recordings(corpus):
+    """Recordings with enough composers and instruments to learn from.
+
+    ``filter_classes`` with its defaults; on a corpus too small for them
+    (the fast profile's), keep every composer with two recordings or more.
+    """
+    windows = require("baselines.data.windows")
+    filtered = windows.filter_classes(corpus.recordings)
+    if len(filtered.composers) < 2:
+        filtered = windows.filter_classes(
+            corpus.recordings, min_composer_recordings=2, min_instrument_recordings=1
+        )
+    return filtered
+
+
+@memory.cache
+def model_dataset(root: str, fingerprint: str, feature_set: str, n_train: int,
+                  n_test: int, seed: int = SEED) -> dict:
+    """Training and held-out windows' features and labels.
+
+    Train and test windows come from different recordings
+    (``split_recordings``); features through the cached-frame door.
+    ``fingerprint`` (the corpus's) only keys the cache.
+
+    Returns
+    -------
+    dict
+        ``X_train``, ``composer_train``, ``instruments_train``, ``X_test``,
+        ``composer_test``, ``instruments_test``, ``composers``, ``programs``.
+    """
+    musicnet = require("baselines.data.musicnet")
+    windows = require("baselines.data.windows")
+    registry = require("features.registry")
+    corpus = musicnet.MusicNetCorpus(root)
+    filtered = usable_recordings(corpus)
+    train, test = windows.split_recordings(filtered.recordings, random_state=seed)
+    extractor = registry.make_extractor(feature_set)
+    sr, hop = extractor_rate(extractor)
+    rng = np.random.RandomState(seed)
+    data = {"composers": list(filtered.composers), "programs": list(filtered.programs)}
+    composer_index = {c: i for i, c in enumerate(filtered.composers)}
+    for part, recordings, n in (("train", train, n_train), ("test", test, n_test)):
+        per_recording = int(np.ceil(n / len(recordings)))
+        drawn = windows.draw_windows(
+            recordings, per_recording, length=WINDOW_SECONDS, grid=hop / sr,
+            programs=filtered.programs, random_state=rng,
+        )
+        keep = np.sort(rng.choice(len(drawn), size=n, replace=False))
+        drawn = drawn[keep]
+        data[f"X_{part}"] = window_features(
+            extractor, corpus, drawn.recording_ids, drawn.starts, WINDOW_SECONDS
+        )
+        data[f"composer_{part}"] = np.array(
+            [composer_index[c] for c in drawn.composers], dtype=np.int64
+        )
+        data[f"instruments_{part}"] = np.asarray(drawn.instruments, dtype=np.int64)
+    return data
