@@ -1,2 +1,21 @@
 """Audio to numbers: spectrogram images, chroma, MFCC and beat-synchronous
-features as scikit-learn transformers, computed once per recording and sliced."""
+features as scikit-learn transformers, computed once per recording and sliced.
+
+Every extractor has two doors onto one computation: ``transform(windows)``
+and ``recording_frames(y)`` + ``from_frames(frames, starts, n_samples)``.
+"""
+
+from .beat import BeatSynchronous
+from .chroma import Chroma, MelChroma
+from .frames import (FrameCache, RecordingFrames, cached_recording_frames,
+                     corpus_frames)
+from .mfcc import MFCC
+from .registry import FEATURE_SETS, make_extractor
+from .spectrogram import LogMel, Spectrogram
+from .stats import SummaryStatistics
+
+__all__ = [
+    "BeatSynchronous", "Chroma", "MelChroma", "MFCC", "LogMel", "Spectrogram",
+    "SummaryStatistics", "FrameCache", "RecordingFrames", "cached_recording_frames",
+    "corpus_frames", "FEATURE_SETS", "make_extractor",
+]

@@ -1,0 +1,93 @@
+"""MFCC from the shared mel frames, with optional deltas."""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.fft
+
+from .base import FrameExtractor
+from .scaling import power_to_db
+from .spectrogram import _check_mel_params, mel_product
+
+__all__ = ["MFCC", "mfcc_from_mel", "add_deltas"]
+
+DELTA_WIDTH = 9
+
+
+def mfcc_from_mel(mel: np.ndarray, n_mfcc: int, top_db=80.0) -> np.ndarray:
+    """librosa's ``mfcc`` from mel power ``(n, n_mels, t)``, dB per window.
+
+    ``power_to_db(ref=1.0, top_db)`` then an orthonormal DCT-II over the mel
+    axis, keeping ``n_mfcc`` coefficients.
+    """
+    db = power_to_db(mel, ref=1.0, top_db=top_db)
+    return scipy.fft.dct(db, type=2, norm="ortho", axis=-2)[..., :n_mfcc, :].astype(np.float32)
+
+
+def add_deltas(M: np.ndarray, deltas: int) -> np.ndarray:
+    """Stack ``M`` with its deltas up to ``order=deltas`` along the rows
+    (``librosa.feature.delta``, width 9, per window along time)."""
+    if not deltas:
+        return M
+    import librosa
+
+    parts = [M] + [librosa.feature.delta(M, order=o, width=DELTA_WIDTH, axis=-1)
+                   for o in range(1, deltas + 1)]
+    return np.concatenate(parts, axis=-2).astype(np.float32)
+
+
+class MFCC(FrameExtractor):
+    """Mel-frequency cepstral coefficients per frame.
+
+    Parameters
+    ----------
+    sr : int, default=22050
+    n_fft : int, default=2048
+    hop_length : int, default=512
+    n_mels : int, default=128
+    n_mfcc : int, default=20
+    fmin : float, default=0.0
+    fmax : float or None, default=None
+    top_db : float or None, default=80.0
+        dB floor below each window's loudest mel bin (librosa's default).
+    deltas : {0, 1, 2}, default=0
+        Append first (and second) order deltas; needs at least 9 frames.
+    output : {"flat", "image"}, default="flat"
+    """
+
+    def __init__(self, *, sr=22050, n_fft=2048, hop_length=512, n_mels=128, n_mfcc=20, fmin=0.0,
+                 fmax=None, top_db=80.0, deltas=0, output="flat"):
+        self.sr = sr
+        self.n_fft = n_fft
+        self.hop_length = hop_length
+        self.n_mels = n_mels
+        self.n_mfcc = n_mfcc
+        self.fmin = fmin
+        self.fmax = fmax
+        self.top_db = top_db
+        self.deltas = deltas
+        self.output = output
+
+    def _check_extra_params(self):
+        _check_mel_params(self)
+        if not isinstance(self.n_mfcc, (int, np.integer)) or not 1 <= self.n_mfcc <= self.n_mels:
+            raise ValueError(f"n_mfcc={self.n_mfcc!r} must be an integer in [1, n_mels={self.n_mels}]")
+        if self.deltas not in (0, 1, 2):
+            raise ValueError(f"deltas={self.deltas!r} must be 0, 1 or 2")
+
+    def _min_samples(self):
+        if self.deltas:
+            return max(self.n_fft, (DELTA_WIDTH - 1) * self.hop_length)
+        return self.n_fft
+
+    def frame_products(self):
+        return [mel_product(self.n_mels, self.fmin, self.fmax)]
+
+    def _window_features(self, products):
+        mel = products[self.frame_products()[0].key]
+        return add_deltas(mfcc_from_mel(mel, self.n_mfcc, self.top_db), self.deltas)[:, None]
+
+    def _output_layout(self, n_samples):
+        t = self.n_frames(n_samples)
+        names = ["mfcc", "mfcc_delta", "mfcc_delta2"][:1 + self.deltas]
+        return [(name, self.n_mfcc, t) for name in names]

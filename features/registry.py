@@ -1,0 +1,57 @@
+"""Short names for the command line's ``--features`` -> extractor factories.
+
+``stats`` (default tabular set), ``mfcc``, ``chroma``, ``logmel``,
+``mel-chroma``, ``spectrogram`` (MusicNet study preset, 8 kHz, 129 x 313 for
+5 s), ``spectrogram-128`` (the same resized to 128 x 312), ``beat-mfcc``.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from .beat import BeatSynchronous
+from .chroma import Chroma, MelChroma
+from .mfcc import MFCC
+from .spectrogram import LogMel, Spectrogram
+from .stats import SummaryStatistics
+
+__all__ = ["FEATURE_SETS", "make_extractor"]
+
+FEATURE_SETS = {
+    "stats": SummaryStatistics,
+    "mfcc": MFCC,
+    "chroma": Chroma,
+    "logmel": LogMel,
+    "mel-chroma": MelChroma,
+    "spectrogram": partial(Spectrogram, sr=8000, n_fft=256, hop_length=128),
+    "spectrogram-128": partial(Spectrogram, sr=8000, n_fft=256, hop_length=128, shape=(128, 312)),
+    "beat-mfcc": BeatSynchronous,
+}
+
+
+def make_extractor(name: str, **params):
+    """A new extractor by short name.
+
+    Parameters
+    ----------
+    name : str
+        One of ``FEATURE_SETS``.
+    **params
+        Constructor parameters (librosa names), overriding the preset.
+
+    Raises
+    ------
+    ValueError
+        Unknown name (the message lists the valid ones).
+
+    Examples
+    --------
+    >>> make_extractor("mfcc", n_mfcc=13).n_mfcc
+    13
+    """
+    try:
+        factory = FEATURE_SETS[name]
+    except KeyError:
+        raise ValueError(f"unknown feature set {name!r}; valid names: "
+                         f"{', '.join(sorted(FEATURE_SETS))}") from None
+    return factory(**params)

@@ -1,0 +1,96 @@
+"""Summary statistics over frames (the FMA feature set's recipe).
+
+Per coefficient over a window's frames: mean, std, skew, kurtosis (Fisher),
+median, min, max; names ``<block>_<stat>_<coef>``, e.g. ``mfcc_mean_01``,
+ordered block, statistic, coefficient as FMA's ``features.csv``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .base import FrameExtractor
+from .chroma import chroma_from_energies, chroma_product
+from .mfcc import mfcc_from_mel
+from .spectrogram import _check_mel_params, mel_product
+
+__all__ = ["STATISTICS", "frame_statistics", "SummaryStatistics"]
+
+STATISTICS = ("mean", "std", "skew", "kurtosis", "median", "min", "max")
+
+
+def frame_statistics(F: np.ndarray) -> np.ndarray:
+    """Statistics of ``F [shape=(n, d, t)]`` over frames: shape (n, 7 * d).
+
+    Constant rows (silence) have skew and kurtosis 0, not NaN.
+    """
+    F64 = F.astype(np.float64)
+    mean = F64.mean(axis=-1)
+    centred = F64 - mean[..., None]
+    m2 = np.mean(centred ** 2, axis=-1)
+    m3 = np.mean(centred ** 3, axis=-1)
+    m4 = np.mean(centred ** 4, axis=-1)
+    # Rounding noise in a constant row must not read as skew: treat variance
+    # below float32 resolution of the values as zero.
+    flat = m2 <= (np.finfo(np.float32).eps * np.maximum(np.abs(mean), 1e-30)) ** 2
+    safe = np.where(flat, 1.0, m2)
+    skew = np.where(flat, 0.0, m3 / safe ** 1.5)
+    kurt = np.where(flat, 0.0, m4 / safe ** 2 - 3.0)
+    stats = [mean, np.sqrt(m2), skew, kurt, np.median(F64, axis=-1), F64.min(axis=-1), F64.max(axis=-1)]
+    return np.concatenate(stats, axis=-1).astype(np.float32)
+
+
+def statistic_names(blocks):
+    """``[(block, d), ...]`` -> names ``block_stat_01`` ..."""
+    return [f"{block}_{stat}_{i + 1:02d}" for block, d in blocks for stat in STATISTICS
+            for i in range(d)]
+
+
+class SummaryStatistics(FrameExtractor):
+    """FMA-style statistics of MFCC and chroma frames: the tabular feature set.
+
+    Parameters
+    ----------
+    sr : int, default=22050
+    n_fft : int, default=2048
+    hop_length : int, default=512
+    n_mels : int, default=128
+    n_mfcc : int, default=20
+    n_chroma : int, default=12
+    fmin : float, default=0.0
+    fmax : float or None, default=None
+    top_db : float or None, default=80.0
+
+    Output has ``7 * (n_mfcc + n_chroma)`` columns (224 by default), named by
+    ``get_feature_names_out``: ``mfcc_mean_01`` ... ``chroma_max_12``.
+    """
+
+    def __init__(self, *, sr=22050, n_fft=2048, hop_length=512, n_mels=128, n_mfcc=20,
+                 n_chroma=12, fmin=0.0, fmax=None, top_db=80.0):
+        self.sr = sr
+        self.n_fft = n_fft
+        self.hop_length = hop_length
+        self.n_mels = n_mels
+        self.n_mfcc = n_mfcc
+        self.n_chroma = n_chroma
+        self.fmin = fmin
+        self.fmax = fmax
+        self.top_db = top_db
+
+    def _check_extra_params(self):
+        _check_mel_params(self)
+        if not isinstance(self.n_mfcc, (int, np.integer)) or not 1 <= self.n_mfcc <= self.n_mels:
+            raise ValueError(f"n_mfcc={self.n_mfcc!r} must be an integer in [1, n_mels={self.n_mels}]")
+
+    def frame_products(self):
+        return [mel_product(self.n_mels, self.fmin, self.fmax), chroma_product(self.n_chroma)]
+
+    def _window_features(self, products):
+        mel, raw = (products[p.key] for p in self.frame_products())
+        return np.concatenate([frame_statistics(mfcc_from_mel(mel, self.n_mfcc, self.top_db)),
+                               frame_statistics(chroma_from_energies(raw))], axis=-1)
+
+    def get_feature_names_out(self, input_features=None):
+        """``mfcc_mean_01`` ... ``chroma_max_12`` (block, statistic, coefficient)."""
+        return np.asarray(statistic_names([("mfcc", self.n_mfcc), ("chroma", self.n_chroma)]),
+                          dtype=object)

@@ -1,0 +1,78 @@
+"""The one STFT: power frames of a zero-padded, centred signal.
+
+Every door uses :func:`power_frames` (a window alone, a whole recording,
+or the few edge frames of a window cut from a recording), so frames that
+cover the same samples are computed by the same arithmetic.
+
+Framing follows librosa's ``stft(center=True, pad_mode="constant")``: frame
+``k`` is centred on sample ``k * hop_length`` of a signal extended with zeros
+on both sides, and a signal of ``n`` samples has ``1 + n // hop_length``
+frames.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import scipy.fft
+import scipy.signal
+
+__all__ = ["n_frames", "power_frames", "hann_window"]
+
+
+def n_frames(n_samples: int, hop_length: int) -> int:
+    """Number of centred frames of a signal of ``n_samples`` samples."""
+    return 1 + int(n_samples) // int(hop_length)
+
+
+@functools.lru_cache(maxsize=32)
+def hann_window(n_fft: int) -> np.ndarray:
+    """Periodic Hann window (librosa's default), float32, read-only."""
+    w = scipy.signal.get_window("hann", int(n_fft), fftbins=True).astype(np.float32)
+    w.setflags(write=False)
+    return w
+
+
+def power_frames(y, *, n_fft: int, hop_length: int, start: int = 0, stop=None,
+                 chunk_frames: int = 2048) -> np.ndarray:
+    """Power spectrogram frames ``start:stop`` of the zero-extended signal.
+
+    Parameters
+    ----------
+    y : np.ndarray [shape=(..., n)]
+        Audio, float32.  Leading axes are batch axes.  Only the samples that
+        the requested frames cover are read (``y`` may be a memory map).
+    n_fft : int
+        FFT size.
+    hop_length : int
+        Samples between frame centres.
+    start, stop : int
+        Frame range; ``stop`` defaults to ``1 + n // hop_length``.
+    chunk_frames : int
+        Frames per FFT call, which bounds the temporary memory.
+
+    Returns
+    -------
+    power : np.ndarray [shape=(..., 1 + n_fft // 2, stop - start)], float32
+    """
+    n = y.shape[-1]
+    if stop is None:
+        stop = n_frames(n, hop_length)
+    pad = n_fft // 2
+    window = hann_window(n_fft)
+    out = np.empty(y.shape[:-1] + (1 + n_fft // 2, stop - start), dtype=np.float32)
+    for c0 in range(start, stop, chunk_frames):
+        c1 = min(stop, c0 + chunk_frames)
+        a = c0 * hop_length - pad
+        b = (c1 - 1) * hop_length - pad + n_fft
+        seg = np.zeros(y.shape[:-1] + (b - a,), dtype=np.float32)
+        lo, hi = max(a, 0), min(b, n)
+        if hi > lo:
+            seg[..., lo - a:hi - a] = y[..., lo:hi]
+        frames = np.lib.stride_tricks.sliding_window_view(seg, n_fft, axis=-1)[..., ::hop_length, :]
+        spec = scipy.fft.rfft(frames * window, axis=-1)
+        power = np.square(spec.real)
+        power += np.square(spec.imag)
+        out[..., c0 - start:c1 - start] = np.swapaxes(power, -1, -2)
+    return out
