@@ -1,10 +1,13 @@
 """Log spectrograms in torch, batched on the device, and windows cut there.
 
 The study's front end: audio at 8 kHz, a 256-point STFT with a hop of 128
-(Hann window, centred frames), ``log(|S| + eps)``.  A 5 s window gives
-129 bins x 313 frames; the image is **cropped** (not interpolated) to
-128 x 312 by dropping the Nyquist bin and the last frame, so every value is
-one STFT magnitude.  The small variant then average-pools 2 x 2 (64 x 156).
+(periodic Hann window, centred frames on a zero-extended signal, as
+librosa's ``center=True, pad_mode="constant"``), ``log(|S| + eps)``.  A 5 s
+window gives 129 bins x 313 frames, **resized by linear interpolation with
+corners aligned** to 128 x 312: the same images as the features package's
+study preset (``features.spectrogram.Spectrogram(shape=(128, 312))``) that
+the SGD models see; ``resize="crop"`` drops the Nyquist bin and the last
+frame instead.  The small variant then average-pools 2 x 2 (64 x 156).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ WINDOW_SECONDS = 5.0
 def log_spectrogram(y: torch.Tensor, *, n_fft: int = N_FFT,
                     hop_length: int = HOP_LENGTH, eps: float = EPS,
                     n_bins: int = 128, n_frames: int = 312,
+                    resize: str = "interpolate",
                     downsample: int = 1) -> torch.Tensor:
     """Log-magnitude spectrogram images of a batch of windows.
 
@@ -34,8 +38,13 @@ def log_spectrogram(y: torch.Tensor, *, n_fft: int = N_FFT,
         STFT size and hop, in samples.
     eps : float
         Added to the magnitude before the log.
-    n_bins, n_frames : int
-        Size the image is cropped to (frequency bins from 0, frames from 0).
+    n_bins, n_frames : int or None
+        Image size; None keeps the STFT's (``1 + n_fft // 2`` bins,
+        ``1 + n_samples // hop_length`` frames).
+    resize : {"interpolate", "crop"}
+        How the STFT image becomes ``n_bins x n_frames``: linear
+        interpolation with corners aligned (the features package's), or the
+        first bins and frames.
     downsample : int
         Average-pool factor applied after the crop (1: none).
 
@@ -47,17 +56,26 @@ def log_spectrogram(y: torch.Tensor, *, n_fft: int = N_FFT,
     """
     if downsample < 1:
         raise ValueError(f"downsample={downsample} must be a positive integer")
+    if resize not in ("interpolate", "crop"):
+        raise ValueError(f"resize={resize!r} must be 'interpolate' or 'crop'")
     lead = y.shape[:-1]
     y = y.reshape(-1, y.shape[-1]).float()
     window = torch.hann_window(n_fft, device=y.device, dtype=y.dtype)
     with torch.autocast(device_type=y.device.type, enabled=False):
         spec = torch.stft(y, n_fft=n_fft, hop_length=hop_length, window=window,
                           center=True, pad_mode="constant", return_complex=True)
-        if spec.shape[-2] < n_bins or spec.shape[-1] < n_frames:
-            raise ValueError(
-                f"a window of {y.shape[-1]} samples gives {tuple(spec.shape[-2:])}"
-                f" bins x frames, fewer than n_bins={n_bins}, n_frames={n_frames}")
-        image = torch.log(spec.abs()[:, :n_bins, :n_frames] + eps)
+        image = torch.log(spec.abs() + eps)
+        size = (n_bins or image.shape[-2], n_frames or image.shape[-1])
+        if resize == "crop":
+            if image.shape[-2] < size[0] or image.shape[-1] < size[1]:
+                raise ValueError(
+                    f"a window of {y.shape[-1]} samples gives "
+                    f"{tuple(image.shape[-2:])} bins x frames, fewer than "
+                    f"n_bins={n_bins}, n_frames={n_frames}")
+            image = image[:, :size[0], :size[1]]
+        elif tuple(image.shape[-2:]) != size:
+            image = F.interpolate(image.unsqueeze(1), size=size, mode="bilinear",
+                                  align_corners=True).squeeze(1)
         if downsample > 1:
             image = F.avg_pool2d(image.unsqueeze(1), downsample).squeeze(1)
     return image.reshape(*lead, *image.shape[-2:])

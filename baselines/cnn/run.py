@@ -1,0 +1,178 @@
+"""The CNN command's work: data, training, and the run files.
+
+Run files follow the learning-curve command's format (``baselines.runs``
+where it is installed): ``points.csv`` (one row per epoch: ``epoch, step,
+train_windows, seconds, train_loss`` and the metric keys), ``curve.png``
+(score versus epoch) and ``run.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import sys
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from baselines.cnn.frontend import HOP_LENGTH, SR
+from baselines.cnn.model import PRESETS
+from baselines.cnn.train import (TrainConfig, build_data, resolve_device, train)
+
+#: The score on the curve of each task.
+CURVE_METRICS = {
+    "composer": ("composer_accuracy",),
+    "instruments": ("instrument_exact_match",),
+    "joint": ("composer_accuracy", "instrument_exact_match", "joint_exact_match"),
+}
+
+
+def _versions() -> dict:
+    import sklearn
+
+    import baselines
+
+    return {"python": platform.python_version(), "torch": torch.__version__,
+            "numpy": np.__version__, "scikit-learn": sklearn.__version__,
+            "music-baselines": baselines.__version__,
+            "cuda": torch.version.cuda}
+
+
+def features_name(preset: str) -> str:
+    config = PRESETS[preset]
+    return (f"logspec-{config.n_bins}x{config.n_frames}"
+            + (f"x{config.n_windows}win" if config.n_windows > 1 else ""))
+
+
+def write_points(points, path: Path):
+    import pandas as pd
+
+    pd.DataFrame(points).to_csv(path, index=False)
+
+
+def plot_curve(points, task, path: Path, title: str):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.5, 4))
+    epochs = [p["epoch"] + 1 for p in points]
+    for metric in CURVE_METRICS[task]:
+        values = [p.get(metric) for p in points]
+        if any(v is not None for v in values):
+            ax.plot(epochs, values, marker="o", label=metric.replace("_", " "))
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("score on held-out windows")
+    ax.set_ylim(0, 1)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    ax.set_title(title, fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
+
+
+def run_command(args, argv=None) -> int:
+    """Train and evaluate as ``args`` (from ``python -m baselines.cnn``) say."""
+    from baselines.datasets import EVALUATION_WINDOWS_PER_RECORDING, load_dataset
+
+    wall_start = time.perf_counter()
+    device = resolve_device(args.device)
+    preset = args.preset
+    if preset == "auto":
+        preset = "study" if device.type == "cuda" else "small"
+    config = TrainConfig(
+        task=args.task, preset=preset, epochs=args.epochs,
+        windows_per_epoch=args.windows_per_epoch, batch_size=args.batch_size,
+        learning_rate=args.learning_rate, max_steps=args.max_steps,
+        seed=args.seed, device=str(device), amp=not args.no_amp)
+    config.validate()
+    progress = not args.no_progress
+    dataset = load_dataset(args.dataset, root=args.root, seed=args.seed,
+                           progress=progress)
+    n_eval = args.eval_windows_per_recording or EVALUATION_WINDOWS_PER_RECORDING
+    eval_windows = dataset.evaluation_windows(n_per_recording=n_eval,
+                                              random_state=args.seed)
+    data = build_data(
+        dataset.train, eval_windows, composers=dataset.composers,
+        programs=dataset.programs, eval_recordings=dataset.test,
+        windows_per_epoch=config.windows_per_epoch, seed=config.seed,
+        device=device, progress=progress, fingerprint=dataset.fingerprint,
+        length=dataset.length)
+    model_name = f"cnn-{preset}"
+    run_name = args.run_name or f"{model_name}-{args.task}-{args.dataset}"
+    folder = Path(args.results) / run_name
+    folder.mkdir(parents=True, exist_ok=True)
+    checkpoint_path = folder / "checkpoint.pt"
+    state = None
+    if args.resume and checkpoint_path.exists():
+        state = torch.load(checkpoint_path, map_location=device, weights_only=False)
+        if state.get("config") != asdict(config) | {"epochs": state["config"]["epochs"]}:
+            raise ValueError(f"{checkpoint_path} was written with other settings: "
+                             f"{state.get('config')}")
+        print(f"resuming {run_name} after epoch {state['epoch'] + 1}", file=sys.stderr)
+
+    title = (f"{model_name} / {features_name(preset)}, task {args.task}, "
+             f"{args.dataset} corpus, seed {args.seed}")
+
+    def on_epoch(epoch, point, metrics, checkpoint):
+        torch.save(checkpoint, checkpoint_path)
+        write_points(checkpoint["points"], folder / "points.csv")
+
+    result = train(config, data, progress=progress, on_epoch=on_epoch, state=state)
+    points, metrics, timing = result["points"], result["metrics"], result["timing"]
+    write_points(points, folder / "points.csv")
+    plot_curve(points, args.task, folder / "curve.png", title)
+    run = {
+        "command": "cnn",
+        "argv": list(sys.argv[1:] if argv is None else argv),
+        "args": {**vars(args), "preset": preset},
+        "model": model_name,
+        "features": features_name(preset),
+        "task": args.task,
+        "dataset": args.dataset,
+        "corpus_name": args.dataset,
+        "seed": args.seed,
+        "versions": _versions(),
+        "dataset_fingerprint": dataset.fingerprint,
+        "finished": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "wall_seconds": time.perf_counter() - wall_start,
+        "metrics": metrics,
+        "per_instrument_accuracy": metrics.get("per_instrument_accuracy"),
+        "composers": list(dataset.composers),
+        "instruments": dataset.instrument_names,
+        "network": PRESETS[preset].to_dict(),
+        "train_config": asdict(config),
+        "front_end": {"sr": SR, "n_fft": 256, "hop_length": HOP_LENGTH,
+                      "image": "log(|STFT| + 1e-6), cropped to 128 x 312",
+                      "downsample": PRESETS[preset].downsample},
+        "train_recordings": len(dataset.train),
+        "test_recordings": len(dataset.test),
+        **timing,
+    }
+    (folder / "run.json").write_text(json.dumps(_jsonable(run), indent=2))
+    shown = {k: metrics[k] for k in ("composer_accuracy", "instrument_exact_match",
+                                      "joint_exact_match", "recording_accuracy")
+             if k in metrics}
+    print(f"{run_name}: {timing['device']} ({timing['device_name']}), "
+          f"{timing['train_windows']} training windows, "
+          f"{timing['windows_per_second']:.1f} windows/s; "
+          + ", ".join(f"{k} {v:.4f}" for k, v in shown.items())
+          + f"; wrote {folder}")
+    return 0
