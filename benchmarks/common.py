@@ -286,36 +286,49 @@ def load_corpus(profile: Profile = PROFILE):
 
 
 @memory.cache
-def window_plan(root: str, n_windows: int, hop_length: int, seed: int = SEED):
+def window_plan(root: str, fingerprint: str, n_windows: int, sr: int, hop_length: int,
+                seed: int = SEED):
     """Random windows across the corpus, on the frame grid.
+
+    ``fingerprint`` (the corpus's) only keys the cache.
 
     Returns
     -------
     plan : list of (recording_id, starts)
-        ``starts`` in samples at ``SR``, multiples of ``hop_length``, for the
-        ``n_windows`` windows spread over the recordings in order.
+        ``starts`` in samples at ``sr``, multiples of ``hop_length``, for the
+        ``n_windows`` windows spread over the recordings in id order.
     """
     musicnet = require("baselines.data.musicnet")
     recordings = list(musicnet.MusicNetCorpus(root).recordings)
     rng = np.random.RandomState(seed)
-    n_samples = int(round(WINDOW_SECONDS * SR))
+    n_samples = int(round(WINDOW_SECONDS * sr))
     chosen = rng.choice(len(recordings), size=n_windows, replace=True)
     plan = []
     for index in sorted(set(chosen.tolist())):
         recording = recordings[index]
         count = int(np.sum(chosen == index))
-        total = int(recording.seconds * SR)
+        total = int(recording.seconds * sr)
         last = max(0, (total - n_samples) // hop_length)
         starts = np.sort(rng.randint(0, last + 1, size=count)) * hop_length
         plan.append((int(recording.id), starts.astype(np.int64)))
     return plan
 
 
-def cut_windows(corpus, plan, n_samples: int) -> np.ndarray:
+@memory.cache
+def plan_windows(root: str, fingerprint: str, n_windows: int, sr: int, hop_length: int,
+                 seed: int = SEED) -> np.ndarray:
+    """The audio of :func:`window_plan`'s windows, ``(n_windows, n)`` float32."""
+    musicnet = require("baselines.data.musicnet")
+    corpus = musicnet.MusicNetCorpus(root)
+    plan = window_plan(root, fingerprint, n_windows, sr, hop_length, seed)
+    return cut_windows(corpus, plan, int(round(WINDOW_SECONDS * sr)), sr)
+
+
+def cut_windows(corpus, plan, n_samples: int, sr: int = SR) -> np.ndarray:
     """Audio windows ``(n_windows, n_samples)`` float32 for a window plan."""
     out = []
     for recording_id, starts in plan:
-        y = corpus[recording_id].audio(sr=SR)
+        y = corpus[recording_id].audio(sr=sr)
         for start in starts:
             window = y[start:start + n_samples]
             if len(window) < n_samples:

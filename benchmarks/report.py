@@ -1,0 +1,517 @@
+"""The performance report: the comparisons that matter, side by side, in one run.
+
+``python -m benchmarks.report [--profile regular] [--output results/performance.md]``
+
+Every figure is a ratio (or an exponent) of two measurements taken in this
+one process, minutes apart, on the same data, with one BLAS thread and CPU
+time (``time.process_time``): the machines we run on are shared and noisy
+(PERFORMANCE_NOTES.md), so absolute times travel badly and ratios well.
+It uses the asv suite's own data builders, references and workloads
+(``benchmarks.common``, ``bench_features``, ``bench_models``,
+``bench_streaming``), so the report and ``asv run`` measure the same thing.
+
+Targets (printed as ``pass`` or ``short``):
+
+- windows sliced from cached frames at least 20x faster than per-window
+  librosa (every extractor);
+- the first pass over the corpus (one shared STFT and the derived frames)
+  at least half the rate of a bare FFT of the same frames;
+- streaming SGD peak memory grows by at most 10 % when the corpus grows 4x;
+- KNN prediction cost per window grows at most linearly with training size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_OUTPUT = ROOT / "results" / "performance.md"
+
+TARGET_FRAMES_VS_LIBROSA = 20.0
+TARGET_FIRST_PASS_FRACTION = 0.5
+TARGET_MEMORY_GROWTH = 0.10
+TARGET_KNN_PREDICT_EXPONENT = 1.0
+
+
+def _log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def measure(function, *, repeat: int, budget: float = 20.0) -> float:
+    """Median CPU seconds of up to ``repeat`` calls (fewer past ``budget`` s)."""
+    times = []
+    spent = 0.0
+    for _ in range(max(1, repeat)):
+        start = time.process_time()
+        function()
+        elapsed = time.process_time() - start
+        times.append(elapsed)
+        spent += elapsed
+        if spent > budget:
+            break
+    return float(np.median(times))
+
+
+def exponent(small: float, large: float, factor: float = 4.0) -> float:
+    """``k`` in ``cost ~ size**k`` from costs at ``size`` and ``factor * size``."""
+    if small <= 0 or large <= 0:
+        return float("nan")
+    return float(np.log(large / small) / np.log(factor))
+
+
+# ---------------------------------------------------------------------------
+# The measurements
+
+
+def feature_doors(profile, repeat: int) -> list[dict]:
+    """Seconds of audio per CPU second for each extractor and door."""
+    from benchmarks import bench_features as bf
+    from benchmarks.common import load_corpus
+
+    corpus = load_corpus(profile)
+    rows = []
+    for name in bf.FEATURE_NAMES:
+        extractor, _, plan, windows = bf.feature_workload(name, profile.feature_windows, corpus)
+        extractor.fit(windows)
+        audio_seconds = len(windows) * windows.shape[1] / bf.extractor_rate(extractor)[0]
+        frame_plan = bf.cached_frames(extractor, corpus, plan)  # fills the cache
+        reference = bf.librosa_reference(extractor)
+        reference(windows[:1])  # lazy imports, numba compilation
+        extractor.transform(windows[:1])
+        doors = {
+            "librosa": lambda: reference(windows),
+            "transform": lambda: extractor.transform(windows),
+            "frames": lambda: bf.frames_door(extractor, frame_plan, windows.shape[1]),
+        }
+        seconds = {door: measure(run, repeat=repeat) for door, run in doors.items()}
+        rows.append({
+            "features": name,
+            "windows": len(windows),
+            "audio_seconds": audio_seconds,
+            **{f"{door}_seconds": s for door, s in seconds.items()},
+            **{f"{door}_realtime": audio_seconds / s for door, s in seconds.items()},
+            "frames_vs_librosa": seconds["librosa"] / seconds["frames"],
+            "transform_vs_librosa": seconds["librosa"] / seconds["transform"],
+        })
+        _log(f"features {name}: frames {rows[-1]['frames_vs_librosa']:.1f}x librosa")
+    return rows
+
+
+def first_pass(profile, repeat: int, feature_set: str = "stats") -> dict:
+    """The shared-STFT first pass against a bare FFT of the same frames."""
+    import scipy.fft
+
+    from benchmarks.common import extractor_rate, load_corpus
+    from features.registry import make_extractor
+    from features.stft import hann_window
+
+    corpus = load_corpus(profile)
+    extractor = make_extractor(feature_set)
+    sr, hop = extractor_rate(extractor)
+    n_fft = int(extractor.n_fft)
+    target_seconds = 60.0 if profile.name == "fast" else 240.0
+    audio, total = [], 0.0
+    for recording in corpus.recordings:
+        y = recording.audio(sr=sr)
+        audio.append(y)
+        total += len(y) / sr
+        if total >= target_seconds:
+            break
+    window = hann_window(n_fft)
+
+    def shared_stft():
+        for y in audio:
+            extractor.recording_frames(y)
+
+    def bare_fft():
+        # The floor: frame the zero-padded audio as the STFT does, window
+        # it, one real FFT per frame; no power, no filterbanks.
+        for y in audio:
+            padded = np.pad(y, n_fft // 2)
+            frames = np.lib.stride_tricks.sliding_window_view(padded, n_fft)[::hop]
+            for start in range(0, len(frames), 2048):
+                scipy.fft.rfft(frames[start:start + 2048] * window, axis=-1)
+
+    shared_stft(), bare_fft()  # warm caches of filterbanks and FFT plans
+    shared = measure(shared_stft, repeat=repeat)
+    bare = measure(bare_fft, repeat=repeat)
+    result = {
+        "features": feature_set,
+        "audio_seconds": total,
+        "recordings": len(audio),
+        "shared_realtime": total / shared,
+        "fft_realtime": total / bare,
+        "fraction": bare / shared,
+    }
+    _log(f"first pass: {result['fraction']:.2f} of the bare FFT's rate")
+    return result
+
+
+def models(profile, repeat: int) -> list[dict]:
+    """Fit and predict cost per 1,000 windows, peak memory, growth, scores."""
+    from benchmarks import bench_models as bm
+    from benchmarks.common import peak_allocated_bytes
+
+    small, large = profile.train_sizes
+    data = {n: bm.load_dataset(n) for n in (small, large)}
+    rows = []
+    for name in bm.MODEL_NAMES:
+        row = {"model": name, "features": data[small]["X_train"].shape[1]}
+        for n in (small, large):
+            X, y = data[n]["X_train"], bm.targets(data[n], "train")
+            X_test = data[n]["X_test"]
+            fitted = bm.build(name).fit(X, y)  # warm-up, and the model to score
+            fit_s = measure(lambda: bm.build(name).fit(X, y), repeat=repeat, budget=30.0)
+            predict_s = measure(lambda: fitted.predict(X_test), repeat=max(repeat, 3))
+            peak = peak_allocated_bytes(lambda: bm.build(name).fit(X, y))
+            suite = bm.ModelSuite()
+            suite.setup({(name, n): fitted}, name, n)
+            accuracy, exact = suite._scores()
+            row.update({
+                f"fit_s_per_1000_{n}": fit_s / n * 1000,
+                f"predict_s_per_1000_{n}": predict_s / len(X_test) * 1000,
+                f"fit_peak_mb_{n}": peak / 2**20,
+                f"composer_accuracy_{n}": accuracy,
+                f"instrument_exact_match_{n}": exact,
+                f"fit_s_{n}": fit_s,
+                f"predict_s_{n}": predict_s,
+            })
+        row["fit_exponent"] = exponent(row[f"fit_s_{small}"], row[f"fit_s_{large}"])
+        row["predict_exponent"] = exponent(row[f"predict_s_{small}"], row[f"predict_s_{large}"])
+        rows.append(row)
+        _log(f"model {name}: fit x{row['fit_exponent']:.2f}, "
+             f"predict x{row['predict_exponent']:.2f}")
+    return rows
+
+
+class _Copy:
+    """A recording under a new id: the 4x corpus repeats the recordings."""
+
+    def __init__(self, recording, new_id):
+        self._recording = recording
+        self.id = new_id
+
+    def __getattr__(self, name):
+        return getattr(self._recording, name)
+
+
+def streaming_memory(profile, models_to_run=("sgd-hinge",), factors=(1, 4),
+                     windows_per_recording: int = 4) -> list[dict]:
+    """Peak memory (tracemalloc) of one streaming epoch, corpus x1 and x4.
+
+    The larger corpus repeats each training recording under new ids (the
+    frame cache serves them all), with the same windows per recording and
+    no balancing, so the epoch itself grows 4x: memory should not.
+    """
+    from baselines import models as registry
+    from baselines import streaming
+    from benchmarks import bench_streaming as bs
+
+    train, extractor, composers, programs = bs.streaming_setup()
+    bs.warm_frame_cache(train, extractor)
+    step = 10 ** len(str(max(r.id for r in train)))
+    rows = []
+    for model_name in models_to_run:
+        for factor in factors:
+            recordings = [r if k == 0 else _Copy(r, r.id + k * step)
+                          for k in range(factor) for r in train]
+            sampler = streaming.StreamingSampler(
+                recordings, extractor, composers=composers, programs=programs,
+                windows_per_recording=windows_per_recording, strategy="none",
+                batch_size=1000, random_state=0,
+            )
+            model = registry.make_model(model_name, bs.TASK, random_state=0)
+            classes = registry.output_classes(bs.TASK, len(composers), len(programs))
+
+            start = time.process_time()
+            result = _epoch_memory(sampler, model, classes)
+            result["seconds"] = time.process_time() - start
+            result.update({"model": model_name, "factor": factor})
+            rows.append(result)
+            _log(f"streaming {model_name} x{factor}: {result['peak_mb']:.1f} MB")
+    return rows
+
+
+def _epoch_memory(sampler, model, classes) -> dict:
+    """``baselines.streaming.measure_epoch_memory`` for the joint task (its
+    ``partial_fit`` needs the instruments as well as the composer)."""
+    import tracemalloc
+
+    from baselines.models import encode_targets
+    from benchmarks.bench_streaming import TASK
+
+    tracemalloc.start()
+    try:
+        n_windows = n_batches = 0
+        for X, y, Y in sampler.iter_batches(0):
+            model.partial_fit(X, encode_targets(TASK, y, Y), classes=classes)
+            n_windows += len(X)
+            n_batches += 1
+            del X, y, Y
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return {"peak_mb": peak / 2**20, "windows": n_windows, "batches": n_batches,
+            "recordings": len(sampler.train_recordings)}
+
+
+# ---------------------------------------------------------------------------
+# The page
+
+
+def _verdict(ok: bool) -> str:
+    return "pass" if ok else "**short**"
+
+
+def _versions() -> str:
+    import joblib
+    import librosa
+    import scipy
+    import sklearn
+
+    return (f"Python {platform.python_version()}, numpy {np.__version__}, "
+            f"scipy {scipy.__version__}, scikit-learn {sklearn.__version__}, "
+            f"librosa {librosa.__version__}, joblib {joblib.__version__}")
+
+
+def _machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    memory = ""
+    try:
+        import psutil
+
+        memory = f", {psutil.virtual_memory().total / 2**30:.0f} GiB RAM"
+    except ImportError:
+        pass
+    return f"{platform.system()} {platform.release()}, {cpu}, {os.cpu_count()} CPUs{memory}"
+
+
+def summary_rows(results: dict) -> list[tuple[str, str, str, str]]:
+    """``(figure, measured, target, verdict)`` rows of the headline table."""
+    rows = []
+    for r in results.get("features", []):
+        ratio = r["frames_vs_librosa"]
+        rows.append((
+            f"epoch of random windows, `{r['features']}`: cached frames vs per-window librosa",
+            f"{ratio:,.1f}x", f">= {TARGET_FRAMES_VS_LIBROSA:.0f}x",
+            _verdict(ratio >= TARGET_FRAMES_VS_LIBROSA),
+        ))
+    fp = results.get("first_pass")
+    if fp:
+        rows.append((
+            f"first pass, `{fp['features']}`: shared-STFT frames vs bare FFT of the same frames",
+            f"{fp['fraction']:.2f} of the floor", f">= {TARGET_FIRST_PASS_FRACTION:.1f}",
+            _verdict(fp["fraction"] >= TARGET_FIRST_PASS_FRACTION),
+        ))
+    memory = results.get("streaming", [])
+    for model_name in dict.fromkeys(r["model"] for r in memory):
+        by_factor = {r["factor"]: r for r in memory if r["model"] == model_name}
+        if 1 in by_factor and 4 in by_factor:
+            growth = by_factor[4]["peak_mb"] / by_factor[1]["peak_mb"] - 1
+            rows.append((
+                f"streaming `{model_name}` epoch peak memory, corpus x4 vs x1",
+                f"{growth:+.1%} ({by_factor[1]['peak_mb']:.1f} -> "
+                f"{by_factor[4]['peak_mb']:.1f} MB)",
+                f"<= +{TARGET_MEMORY_GROWTH:.0%}",
+                _verdict(growth <= TARGET_MEMORY_GROWTH),
+            ))
+    for r in results.get("models", []):
+        if r["model"] == "knn":
+            k = r["predict_exponent"]
+            rows.append((
+                "KNN predict cost per window vs training size (exponent, 4x data)",
+                f"{k:.2f}", f"<= {TARGET_KNN_PREDICT_EXPONENT:.1f}",
+                _verdict(k <= TARGET_KNN_PREDICT_EXPONENT),
+            ))
+    return rows
+
+
+def render(results: dict, *, profile, command: str, seed: int, wall_seconds: float) -> str:
+    small, large = profile.train_sizes
+    lines = [
+        "# Performance report",
+        "",
+        f"Made by `{command}` on {results['date']} "
+        f"(profile `{profile.name}`, seed {seed}, {wall_seconds / 60:.1f} min).",
+        "Every figure is a ratio or an exponent of two measurements taken in that one",
+        "run, in one process, on the same data: medians of CPU time",
+        "(`time.process_time`), one BLAS thread, float32.  The absolute times below",
+        "are there to read the ratios by; they vary up to 3x between runs on this",
+        "kind of machine.",
+        "",
+        f"- Machine: {_machine()}",
+        f"- Versions: {_versions()}",
+        f"- Corpus: the {profile.corpus} rendered corpus"
+        + (f" x{profile.corpus_copies}" if profile.corpus_copies > 1 else ""),
+        "",
+        "## Targets",
+        "",
+        "| figure | measured | target | result |",
+        "|---|---|---|---|",
+    ]
+    for figure, measured, target, verdict in summary_rows(results):
+        lines.append(f"| {figure} | {measured} | {target} | {verdict} |")
+
+    if results.get("features"):
+        rows = results["features"]
+        lines += [
+            "",
+            "## Feature extraction, seconds of audio per CPU second (x realtime)",
+            "",
+            f"{rows[0]['windows']} random windows of 5 s per call.  `librosa`: librosa's",
+            "own calls on each window; `transform`: the extractor's sklearn door (one",
+            "shared STFT per window); `frames`: sliced from the recordings' cached",
+            "frames (memory-mapped frame cache).",
+            "",
+            "| features | librosa | transform | frames | frames / librosa | transform / librosa |",
+            "|---|---:|---:|---:|---:|---:|",
+        ]
+        for r in rows:
+            lines.append(
+                f"| `{r['features']}` | {r['librosa_realtime']:,.0f} | "
+                f"{r['transform_realtime']:,.0f} | {r['frames_realtime']:,.0f} | "
+                f"{r['frames_vs_librosa']:,.1f}x | {r['transform_vs_librosa']:,.1f}x |"
+            )
+    fp = results.get("first_pass")
+    if fp:
+        lines += [
+            "",
+            "## First pass over the corpus",
+            "",
+            f"{fp['recordings']} recordings, {fp['audio_seconds']:.0f} s of audio: "
+            f"`recording_frames` of `{fp['features']}` (one STFT, then its derived "
+            f"frames) at {fp['shared_realtime']:,.0f}x realtime; a bare `scipy.fft.rfft` "
+            f"of the same windowed frames at {fp['fft_realtime']:,.0f}x realtime "
+            f"({fp['fraction']:.2f} of the floor).",
+        ]
+    if results.get("models"):
+        lines += [
+            "",
+            f"## Models (joint task: composer + instruments), {small} and {large} "
+            "training windows",
+            "",
+            f"Features: `{results.get('model_features', '?')}` "
+            f"({results['models'][0]['features']} per window).  Seconds per 1,000 "
+            "windows (fit: training windows; predict: held-out windows); peak: "
+            "memory allocated during `fit` (tracemalloc); exponent `k` in "
+            f"cost ~ n**k from {small} to {large} training windows (fit: total fit "
+            "time; predict: cost per held-out window).  Scores on held-out windows "
+            f"of other recordings, model fitted on {large} windows.",
+            "",
+            f"| model | fit s/1k ({small}) | fit s/1k ({large}) | fit k | "
+            f"predict s/1k ({small}) | predict s/1k ({large}) | predict k | "
+            f"peak MB ({small}) | peak MB ({large}) | composer acc. | instrument exact |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        for r in results["models"]:
+            lines.append(
+                f"| `{r['model']}` | {r[f'fit_s_per_1000_{small}']:.3f} | "
+                f"{r[f'fit_s_per_1000_{large}']:.3f} | {r['fit_exponent']:.2f} | "
+                f"{r[f'predict_s_per_1000_{small}']:.4f} | "
+                f"{r[f'predict_s_per_1000_{large}']:.4f} | {r['predict_exponent']:.2f} | "
+                f"{r[f'fit_peak_mb_{small}']:.1f} | {r[f'fit_peak_mb_{large}']:.1f} | "
+                f"{r[f'composer_accuracy_{large}']:.3f} | "
+                f"{r[f'instrument_exact_match_{large}']:.3f} |"
+            )
+    if results.get("streaming"):
+        lines += [
+            "",
+            "## Streaming epoch memory",
+            "",
+            "One epoch of `StreamingSampler` (4 windows per training recording, no",
+            "balancing, batches of 1,000) into `partial_fit`; the x4 corpus repeats",
+            "each training recording under new ids, so the epoch has 4x the windows.",
+            "Peak: memory allocated during the epoch (tracemalloc).",
+            "",
+            "| model | corpus | recordings | windows | peak MB | CPU s |",
+            "|---|---|---:|---:|---:|---:|",
+        ]
+        for r in results["streaming"]:
+            lines.append(
+                f"| `{r['model']}` | x{r['factor']} | {r['recordings']} | {r['windows']} | "
+                f"{r['peak_mb']:.1f} | {r['seconds']:.2f} |"
+            )
+    lines.append("")
+    return "\n".join(lines)
+
+
+PARTS = ("features", "first-pass", "models", "streaming")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.report",
+        description="Measure the comparisons that matter in one process and write "
+        "results/performance.md.",
+    )
+    parser.add_argument("--profile", default="regular", choices=("fast", "regular", "large"),
+                        help="benchmark profile: data sizes (default: regular)")
+    parser.add_argument("--output", default=str(DEFAULT_OUTPUT),
+                        help=f"Markdown file to write (default: {DEFAULT_OUTPUT.relative_to(ROOT)})")
+    parser.add_argument("--repeat", type=int, default=None,
+                        help="repeats per timing, median taken (default: 1 for fast, 3 otherwise)")
+    parser.add_argument("--only", default=",".join(PARTS),
+                        help=f"comma-separated parts to run (default: {','.join(PARTS)})")
+    args = parser.parse_args(argv)
+
+    # The profile decides the data sizes of everything imported below.
+    os.environ["MUSIC_BASELINES_BENCH_PROFILE"] = args.profile
+    from threadpoolctl import threadpool_limits
+
+    from benchmarks import common
+
+    profile = common.get_profile(args.profile)
+    repeat = args.repeat or (1 if profile.name == "fast" else 3)
+    parts = [p.strip() for p in args.only.split(",") if p.strip()]
+    unknown = sorted(set(parts) - set(PARTS))
+    if unknown:
+        parser.error(f"unknown parts {unknown}; valid: {', '.join(PARTS)}")
+
+    started = time.time()
+    results = {"date": _dt.datetime.now().strftime("%Y-%m-%d %H:%M")}
+    with threadpool_limits(1):
+        if "features" in parts:
+            results["features"] = feature_doors(profile, repeat)
+        if "first-pass" in parts:
+            results["first_pass"] = first_pass(profile, repeat)
+        if "models" in parts:
+            from benchmarks import bench_models
+
+            results["model_features"] = bench_models.model_feature_set()
+            results["models"] = models(profile, repeat)
+        if "streaming" in parts:
+            results["streaming"] = streaming_memory(profile)
+    wall = time.time() - started
+
+    command = "python -m benchmarks.report" + (
+        "" if argv is None and len(sys.argv) <= 1 else " " + " ".join(
+            sys.argv[1:] if argv is None else argv))
+    text = render(results, profile=profile, command=command.strip(), seed=common.SEED,
+                  wall_seconds=wall)
+    output = Path(args.output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(text)
+    print(text)
+    _log(f"wrote {output}")
+    # A target missed is a finding to read in the page, not a failed command.
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
