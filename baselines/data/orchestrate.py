@@ -6,8 +6,9 @@ the ensemble's players, which are listed highest voice first:
 - no more parts than players: each part gets its own player, chosen in order
   so that registers fit best (two parts in a string quartet go to the first
   violin and the cello); the other players stay silent;
-- more parts than players, with a keyboard: each other player takes one part
-  (again the best fit in order) and the keyboard takes all the rest;
+- more parts than players, with a keyboard: the other players take one part
+  each, spread from the top voice to the bass (a single one takes the part
+  that fits its register best), and the keyboard takes all the rest;
 - more parts than players, no keyboard: neighbouring parts are merged onto
   the nearest player.
 
@@ -95,10 +96,16 @@ def assign_parts(registers: list[float], programs: tuple[int, ...]) -> list[int]
     if keyboards:
         others = [j for j, p in enumerate(programs) if p not in KEYBOARD_PROGRAMS]
         players = [keyboards[0]] * n_parts
-        if others:
-            cost = [[abs(r - _centre(programs[j])) for r in registers] for j in others]
-            for player, part in zip(others, _monotone_match(cost)):
-                players[part] = player
+        if len(others) == 1:
+            centre = _centre(programs[others[0]])
+            best = min(range(n_parts), key=lambda i: (abs(registers[i] - centre), i))
+            players[best] = others[0]
+        elif others:
+            # The outer voices carry the piece: give them to the melody
+            # instruments and the inner voices to the keyboard.
+            k = len(others)
+            for j, player in enumerate(others):
+                players[round(j * (n_parts - 1) / (k - 1))] = player
         return players
     return [round(i * (n_players - 1) / (n_parts - 1)) for i in range(n_parts)]
 

@@ -47,6 +47,7 @@ import json
 import math
 import os
 import random
+import re
 import shutil
 import sys
 import warnings
@@ -341,6 +342,8 @@ def _describe(source: str, title: str):
     """composition, movement and catalog name from a corpus path."""
     pieces = source.rsplit(".", 1)[0].split("/")[1:]  # drop the composer folder
     catalog = pieces[0].upper() if len(pieces) > 1 else pieces[-1].upper()
+    if re.search(r"\.(mxl|xml|musicxml|krn)$", title, re.I):
+        title = ""  # music21 fills in the file name when a score has no title
     composition = title or " ".join(pieces[:-1]) or pieces[-1]
     movement = pieces[-1] if len(pieces) > 1 else ""
     return composition, movement, catalog

@@ -2,7 +2,7 @@
 
 music21's own MIDI export fails on some corpus scores, so the default corpus
 reads the parsed notes directly: every part is flattened, ties are merged
-(``stripTies``), chords are expanded into their pitches, and grace notes and
+(following the tie marks), chords are expanded into their pitches, and grace notes and
 unpitched notes are dropped.  Beats are quarter lengths from the start of the
 score; :class:`TempoMap` turns them into seconds from the score's metronome
 marks (a fixed tempo where it has none).
@@ -110,20 +110,21 @@ def note_value_name(duration) -> str:
     return name
 
 
-def _tempo_map(score) -> TempoMap:
+def _tempo_map(flat_parts) -> TempoMap:
     from music21 import tempo
 
     marks = {}
-    for mark in score.flatten().getElementsByClass(tempo.MetronomeMark):
-        try:
-            bpm = mark.getQuarterBPM()
-        except Exception:  # a mark music21 cannot read: ignore it
-            bpm = None
-        if bpm is None or not bpm > 0:
-            continue
-        beat = float(mark.getOffsetInHierarchy(score))
-        # The same mark is usually repeated in every part: keep the first.
-        marks.setdefault(round(beat, 6), min(max(float(bpm), _MIN_BPM), _MAX_BPM))
+    for flat in flat_parts:
+        for mark in flat.getElementsByClass(tempo.MetronomeMark):
+            try:
+                bpm = mark.getQuarterBPM()
+            except Exception:  # a mark music21 cannot read: ignore it
+                bpm = None
+            if bpm is None or not bpm > 0:
+                continue
+            beat = round(float(mark.offset), 6)
+            # The same mark is usually repeated in every part: keep the first.
+            marks.setdefault(beat, min(max(float(bpm), _MIN_BPM), _MAX_BPM))
     if not marks:
         return TempoMap.constant()
     beats = sorted(marks)
@@ -133,16 +134,49 @@ def _tempo_map(score) -> TempoMap:
     return TempoMap(tuple(beats), tuple(60.0 / marks[b] for b in beats))
 
 
-def _part_notes(part) -> tuple[ScoreNote, ...]:
-    notes = []
-    for element in part.stripTies().flatten().notes:
+def _part_notes(flat) -> tuple[ScoreNote, ...]:
+    """Notes of a flattened part, tied notes merged.
+
+    music21's ``stripTies`` would do the merging but deep-copies the whole
+    part first, which costs seconds per quartet movement; following the tie
+    marks pitch by pitch is enough here.
+    """
+    notes: list[ScoreNote] = []
+    held: dict[int, list] = {}  # pitch -> [start, end, value] of a tie chain
+
+    def close(pitch):
+        start, end, value = held.pop(pitch)
+        notes.append(ScoreNote(start, end, pitch, value))
+
+    for element in flat.notes:
         length = float(element.duration.quarterLength)
         if length <= 0:  # grace notes
             continue
         start = float(element.offset)
+        end = start + length
+        if element.isChord:
+            sounding = [(n.pitch, n.tie or element.tie) for n in element.notes]
+        elif hasattr(element, "pitch"):
+            sounding = [(element.pitch, element.tie)]
+        else:  # unpitched
+            continue
         value = note_value_name(element.duration)
-        for pitch in getattr(element, "pitches", ()):
-            notes.append(ScoreNote(start, start + length, int(pitch.midi), value))
+        for pitch, tie in sounding:
+            midi = int(pitch.midi)
+            kind = tie.type if tie is not None else None
+            chain = held.get(midi)
+            if kind in ("continue", "stop") and chain and abs(chain[1] - start) < 1e-6:
+                chain[1] = end
+                if kind == "stop":
+                    close(midi)
+                continue
+            if chain:
+                close(midi)  # a tie that never stopped
+            held[midi] = [start, end, value]
+            if kind not in ("start", "continue"):
+                close(midi)
+    for midi in sorted(held):
+        close(midi)
     notes.sort(key=lambda n: (n.start_beat, n.pitch, n.end_beat))
     return tuple(notes)
 
@@ -163,11 +197,11 @@ def parse_score(path: str | Path) -> ParsedScore:
     score = converter.parse(str(path))
     if isinstance(score, stream.Opus):
         score = score.scores[0]
-    parts = list(score.parts) or [score]
-    notes = tuple(n for n in (_part_notes(p) for p in parts) if n)
+    flat_parts = [p.flatten() for p in (list(score.parts) or [score])]
+    notes = tuple(n for n in (_part_notes(f) for f in flat_parts) if n)
     if not notes:
         raise ValueError(f"score {path} has no pitched notes")
     title = ""
     if score.metadata is not None:
         title = score.metadata.title or score.metadata.movementName or ""
-    return ParsedScore(notes, _tempo_map(score), str(title).strip())
+    return ParsedScore(notes, _tempo_map(flat_parts), str(title).strip())
