@@ -7,7 +7,7 @@ t)``), cut or zero-padded to ``n_beats`` segments.
 
 Fallback: when the tracker finds fewer than 2 beats (silence, no pulse),
 the window is split into ``n_beats`` equal segments instead, so the shape
-never changes; ``last_fallback_`` counts such windows in the last call.
+never changes (:func:`beat_frames` reports whether it was used).
 """
 
 from __future__ import annotations
@@ -102,13 +102,10 @@ class BeatSynchronous(FrameExtractor):
                             chroma_from_energies(raw)], axis=-2)
         logmel = logmel_from_mel(mel, self.top_db)
         out = np.empty((len(F), F.shape[1], self.n_beats), dtype=np.float32)
-        fallbacks = 0
         for i in range(len(F)):
-            bounds, fell_back = beat_frames(logmel[i], sr=self.sr, hop_length=self.hop_length,
+            bounds, _ = beat_frames(logmel[i], sr=self.sr, hop_length=self.hop_length,
                                             n_beats=self.n_beats)
-            fallbacks += fell_back
             out[i] = beat_sync(F[i], bounds, self.n_beats)
-        self.last_fallback_ = fallbacks
         return out.reshape(len(F), -1)
 
     def get_feature_names_out(self, input_features=None):
