@@ -66,7 +66,7 @@ TABLE_COLUMNS = (
 CURVE_METRIC = {
     "composer": ("composer_accuracy",),
     "instruments": ("instrument_exact_match",),
-    "joint": ("joint_exact_match", "composer_accuracy"),
+    "joint": ("joint_exact_match",),
 }
 
 
@@ -271,36 +271,60 @@ def _slug(text: str) -> str:
     return "".join(c if c.isalnum() or c in "-_" else "-" for c in text).strip("-")
 
 
+def curve_points(run, task):
+    """``(windows seen, score)`` of a run's held-out learning curve, or None.
+
+    Reads ``points.csv``: the ``validation`` rows, averaged over seeds.  A run
+    with several train sizes gives one point per size (its last epoch); a
+    run with one train size (the CNN, an SGD run over epochs) gives one point
+    per epoch.  x is the windows the model was fitted on, ``train_windows x
+    epoch`` (epochs of fresh windows count every epoch).
+    """
+    points = run.points
+    if points is None or points.empty or "train_windows" not in points:
+        return None
+    metric = next((m for m in CURVE_METRIC[task] if m in points), None)
+    if metric is None:
+        return None
+    if "split" in points:
+        points = points[points["split"] == "validation"]
+    points = points.copy()
+    if "epoch" not in points:
+        points["epoch"] = 1
+    points = points.groupby(["train_windows", "epoch"], as_index=False)[metric].mean()
+    if points["train_windows"].nunique() > 1:
+        last = points.groupby("train_windows")["epoch"].transform("max")
+        points = points[points["epoch"] == last]
+    points = points.sort_values(["train_windows", "epoch"])
+    x = (points["train_windows"] * points["epoch"]).to_numpy()
+    return x, points[metric].to_numpy(), metric
+
+
 def plot_learning_curves(runs, task, path) -> list:
     """Every run of ``task`` with a ``points.csv`` on one figure.
 
-    x: training windows seen (log scale); y: the task's score.  Returns the
-    sources plotted (empty: nothing written).
+    x: training windows fitted on (log scale); y: the task's score on the
+    held-out windows.  Returns the sources plotted (empty: nothing written).
     """
     curves = []
-    for run in runs:
-        if run.task != task or run.points is None or run.points.empty:
+    for run in sorted(runs, key=lambda r: (r.is_cnn, r.model, r.features)):
+        if run.task != task:
             continue
-        points = run.points
-        metric = next((m for m in CURVE_METRIC[task] if m in points), None)
-        x_name = next((x for x in ("train_windows", "windows", "epoch")
-                       if x in points), None)
-        if metric is None or x_name is None:
-            continue
-        curves.append((run, points[x_name].to_numpy(), points[metric].to_numpy(),
-                       x_name, metric))
+        found = curve_points(run, task)
+        if found is not None and len(found[0]):
+            curves.append((run, *found))
     if not curves:
         return []
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(8, 5))
-    for run, x, y, x_name, metric in curves:
+    for run, x, y, metric in curves:
         style = "--" if run.is_cnn else ":" if run.is_dummy else "-"
         label = run.model if run.features == "-" else f"{run.model} / {run.features}"
         ax.plot(x, y, style, marker="o", markersize=3, label=label)
-    if all(c[3] != "epoch" for c in curves):
-        ax.set_xscale("log")
-    ax.set_xlabel(curves[0][3].replace("_", " "))
-    ax.set_ylabel(curves[0][4].replace("_", " "))
+    ax.set_xscale("log")
+    ax.set_xlabel("training windows fitted on (train size x epochs)")
+    metrics = sorted({c[3] for c in curves})
+    ax.set_ylabel(" / ".join(m.replace("_", " ") for m in metrics))
     ax.set_title(f"Learning curves, task {task} (held-out windows)")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, loc="best")

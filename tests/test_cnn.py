@@ -125,3 +125,77 @@ def test_command_without_torch_says_how_to_install():
                             text=True)
     assert result.returncode == 2
     assert "pip install 'music-baselines[cnn]'" in result.stderr
+
+
+def test_small_network_learns_a_fixed_batch_with_the_study_optimiser():
+    torch.manual_seed(0)
+    t = torch.arange(40000) / 8000
+    low = torch.sin(2 * torch.pi * 300 * t)
+    high = torch.sin(2 * torch.pi * 2500 * t)
+    audio = torch.stack([low, high] * 4)[:, None] + 0.05 * torch.randn(8, 1, 40000)
+    images = log_spectrogram(audio, downsample=2)
+    y = torch.tensor([0, 1] * 4)
+    Y = torch.stack([torch.tensor([1.0, 0.0]), torch.tensor([0.0, 1.0])] * 4)
+    model = MusicNetCNN(2, 2, task="joint", config=SMALL)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, betas=(0.5, 0.999))
+    losses = []
+    for _ in range(15):
+        out = model(images)
+        loss = (torch.nn.functional.cross_entropy(out["composer"], y)
+                + torch.nn.functional.binary_cross_entropy_with_logits(
+                    out["instruments"], Y))
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    assert np.isfinite(losses).all()
+    assert losses[-1] < 0.5 * losses[0]
+
+
+@pytest.mark.slow
+def test_command_trains_small_cnn_on_cpu_and_report_traces_it(small_corpus_root,
+                                                              tmp_path):
+    import pandas as pd
+
+    from baselines import report
+    from baselines.cnn.__main__ import main
+
+    results = tmp_path / "results"
+    argv = ["--task", "joint", "--preset", "small", "--dataset", "small",
+            "--root", str(small_corpus_root), "--device", "cpu", "--epochs", "2",
+            "--max-steps", "4", "--batch-size", "8",
+            "--eval-windows-per-recording", "3", "--results", str(results),
+            "--run-name", "cnn-smoke", "--no-progress"]
+    assert main(argv) == 0
+    folder = results / "cnn-smoke"
+    run = json.loads((folder / "run.json").read_text())
+    points = pd.read_csv(folder / "points.csv")
+    assert (folder / "curve.png").stat().st_size > 1000
+    assert run["model"] == "cnn-small" and run["task"] == "joint"
+    assert run["device"] == "cpu" and run["device_name"]
+    assert run["windows_per_second"] > 0 and run["train_windows"] == 4 * 8
+    assert run["steps"] == 4
+    for key in ("composer_accuracy", "composer_macro_f1", "instrument_exact_match",
+                "instrument_hamming_loss", "joint_exact_match", "recording_accuracy"):
+        assert 0.0 <= run["metrics"][key] <= 1.0, key
+        assert points[key].iloc[-1] == pytest.approx(run["metrics"][key], abs=1e-6)
+    assert np.isfinite(points["train_loss"]).all()
+    assert len(points) == 1  # 4 steps fit in the first epoch
+    labels = run["metrics"]["composer"]["labels"]
+    assert labels == run["composers"]
+    assert set(run["per_instrument_accuracy"]) == set(run["instruments"])
+
+    # Resume: the checkpoint carries on to a second epoch.
+    assert main(argv[:-5] + ["--max-steps", "6", "--results", str(results),
+                             "--run-name", "cnn-smoke", "--no-progress",
+                             "--resume"]) == 0
+    resumed = pd.read_csv(folder / "points.csv")
+    assert list(resumed["step"]) == [4, 6]
+
+    text = report.render_report(results, results / "README.md")
+    row = [line for line in text.splitlines()
+           if line.startswith("| ") and "`cnn-smoke/run.json`" in line]
+    assert len(row) == 1 and "cnn-small" in row[0]
+    final = json.loads((folder / "run.json").read_text())
+    assert f"{final['metrics']['composer_accuracy']:.4f}" in row[0]
+    assert (results / "confusion_cnn-small.png").exists()

@@ -46,7 +46,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--eval-windows-per-recording", type=int, default=None,
                    help="held-out windows per test recording (default: the "
                    "shared evaluation set's, 100)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    p.add_argument("--seed", type=int, default=0,
+                   help="seed of the split, the windows and the weights (default: 0)")
+    p.add_argument("--eval-seed", type=int, default=0,
+                   help="seed of the held-out windows, as the learning-curve "
+                   "command's (default: 0)")
     p.add_argument("--no-amp", action="store_true",
                    help="full precision on CUDA (default: mixed precision)")
     p.add_argument("--results", default="results",

@@ -8,8 +8,6 @@ train_windows, seconds, train_loss`` and the metric keys), ``curve.png``
 
 from __future__ import annotations
 
-import json
-import platform
 import sys
 import time
 from dataclasses import asdict
@@ -20,7 +18,8 @@ import torch
 
 from baselines.cnn.frontend import HOP_LENGTH, SR
 from baselines.cnn.model import PRESETS
-from baselines.cnn.train import (TrainConfig, build_data, resolve_device, train)
+from baselines.cnn.train import TrainConfig, build_data, resolve_device, train
+from baselines.runs import package_versions, peak_memory_mb, write_json
 
 #: The score on the curve of each task.
 CURVE_METRICS = {
@@ -31,13 +30,7 @@ CURVE_METRICS = {
 
 
 def _versions() -> dict:
-    import sklearn
-
-    import baselines
-
-    return {"python": platform.python_version(), "torch": torch.__version__,
-            "numpy": np.__version__, "scikit-learn": sklearn.__version__,
-            "music-baselines": baselines.__version__,
+    return {**package_versions(), "torch": torch.__version__,
             "cuda": torch.version.cuda}
 
 
@@ -47,10 +40,11 @@ def features_name(preset: str) -> str:
             + (f"x{config.n_windows}win" if config.n_windows > 1 else ""))
 
 
-def write_points(points, path: Path):
-    import pandas as pd
+def write_points(points, path: Path, **columns):
+    """points.csv through ``baselines.runs`` (the learning-curve layout)."""
+    from baselines.runs import write_points_csv
 
-    pd.DataFrame(points).to_csv(path, index=False)
+    write_points_csv([{**columns, **p} for p in points], path)
 
 
 def plot_curve(points, task, path: Path, title: str):
@@ -60,7 +54,7 @@ def plot_curve(points, task, path: Path, title: str):
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6.5, 4))
-    epochs = [p["epoch"] + 1 for p in points]
+    epochs = [p["epoch"] for p in points]
     for metric in CURVE_METRICS[task]:
         values = [p.get(metric) for p in points]
         if any(v is not None for v in values):
@@ -107,8 +101,11 @@ def run_command(args, argv=None) -> int:
     dataset = load_dataset(args.dataset, root=args.root, seed=args.seed,
                            progress=progress)
     n_eval = args.eval_windows_per_recording or EVALUATION_WINDOWS_PER_RECORDING
+    # The held-out windows of the SGD models on the study's spectrograms:
+    # same seed, same start grid (one STFT hop at 8 kHz).
     eval_windows = dataset.evaluation_windows(n_per_recording=n_eval,
-                                              random_state=args.seed)
+                                              grid=HOP_LENGTH / SR,
+                                              random_state=args.eval_seed)
     data = build_data(
         dataset.train, eval_windows, composers=dataset.composers,
         programs=dataset.programs, eval_recordings=dataset.test,
@@ -123,21 +120,28 @@ def run_command(args, argv=None) -> int:
     state = None
     if args.resume and checkpoint_path.exists():
         state = torch.load(checkpoint_path, map_location=device, weights_only=False)
-        if state.get("config") != asdict(config) | {"epochs": state["config"]["epochs"]}:
+        # Only how long to train may change when resuming.
+        free = ("epochs", "max_steps")
+        old = {k: v for k, v in state.get("config", {}).items() if k not in free}
+        new = {k: v for k, v in asdict(config).items() if k not in free}
+        if old != new:
             raise ValueError(f"{checkpoint_path} was written with other settings: "
-                             f"{state.get('config')}")
+                             f"{old}, not {new}")
         print(f"resuming {run_name} after epoch {state['epoch'] + 1}", file=sys.stderr)
 
     title = (f"{model_name} / {features_name(preset)}, task {args.task}, "
              f"{args.dataset} corpus, seed {args.seed}")
 
+    columns = {"model": model_name, "task": args.task,
+               "features": features_name(preset)}
+
     def on_epoch(epoch, point, metrics, checkpoint):
         torch.save(checkpoint, checkpoint_path)
-        write_points(checkpoint["points"], folder / "points.csv")
+        write_points(checkpoint["points"], folder / "points.csv", **columns)
 
     result = train(config, data, progress=progress, on_epoch=on_epoch, state=state)
     points, metrics, timing = result["points"], result["metrics"], result["timing"]
-    write_points(points, folder / "points.csv")
+    write_points(points, folder / "points.csv", **columns)
     plot_curve(points, args.task, folder / "curve.png", title)
     run = {
         "command": "cnn",
@@ -146,8 +150,13 @@ def run_command(args, argv=None) -> int:
         "model": model_name,
         "features": features_name(preset),
         "task": args.task,
-        "dataset": args.dataset,
         "corpus_name": args.dataset,
+        "dataset": {"root": str(dataset.root),
+                    "train_recordings": [r.id for r in dataset.train],
+                    "test_recordings": [r.id for r in dataset.test],
+                    "composers": list(dataset.composers),
+                    "instruments": dataset.instrument_names,
+                    "evaluation_windows": len(eval_windows)},
         "seed": args.seed,
         "versions": _versions(),
         "dataset_fingerprint": dataset.fingerprint,
@@ -165,8 +174,9 @@ def run_command(args, argv=None) -> int:
         "train_recordings": len(dataset.train),
         "test_recordings": len(dataset.test),
         **timing,
+        "peak_memory_mb": peak_memory_mb(),
     }
-    (folder / "run.json").write_text(json.dumps(_jsonable(run), indent=2))
+    write_json(folder / "run.json", _jsonable(run))
     shown = {k: metrics[k] for k in ("composer_accuracy", "instrument_exact_match",
                                       "joint_exact_match", "recording_accuracy")
              if k in metrics}

@@ -36,8 +36,6 @@ from baselines.cnn.frontend import (HOP_LENGTH, N_FFT, SR, AudioBank,
                                     log_spectrogram, window_samples)
 from baselines.cnn.model import PRESETS, TASKS, MusicNetCNN
 
-#: Columns of points.csv besides the metric keys.
-POINT_COLUMNS = ("epoch", "step", "train_windows", "seconds", "train_loss")
 
 
 @dataclass
@@ -397,8 +395,12 @@ def train(config: TrainConfig, data: CNNData, *, progress=False,
         predictions = predict(model, data, batch_size=config.eval_batch_size,
                               seed=config.seed, device=device)
         metrics = evaluate_predictions(config.task, data, predictions)
-        point = {"epoch": epoch, "step": step, "train_windows": seen,
-                 "seconds": fit_seconds, "train_loss": train_loss}
+        # The learning-curve command's point columns: train_windows is the
+        # epoch's size and epoch counts from 1; windows_seen accumulates.
+        point = {"train_windows": len(windows), "epoch": epoch + 1,
+                 "seed": config.seed, "split": "validation", "step": step,
+                 "windows_seen": seen, "seconds": fit_seconds,
+                 "train_loss": train_loss}
         point.update({k: v for k, v in metrics.items()
                       if isinstance(v, float)})
         points.append(point)
