@@ -238,6 +238,7 @@ def run(model, *, task="composer", features="stats", dataset="default", root=Non
         train_sizes=DEFAULT_TRAIN_SIZES, epochs=5, windows_per_epoch=None, seed=0,
         n_seeds=3, eval_seed=0, eval_windows=100, cap_strategy="under-over",
         batch_size=1000, n_jobs=1, backend="loky", scheduler=None, out="results",
+        min_composer_recordings=None, min_instrument_recordings=None,
         model_params=None, progress=True, print_table=True, command=None) -> dict:
     """Run a learning curve and write its files; returns the ``run.json`` payload.
 
@@ -268,7 +269,14 @@ def run(model, *, task="composer", features="stats", dataset="default", root=Non
     make_model(model, task, **model_params)  # unknown params fail here, early
     spec = MODELS[model]
     extractor = make_feature_extractor(features)
-    data = load_dataset(dataset, root=root, seed=seed, progress=progress, n_jobs=n_jobs)
+    data = load_dataset(dataset, root=root, seed=seed, progress=progress, n_jobs=n_jobs,
+                        min_composer_recordings=min_composer_recordings,
+                        min_instrument_recordings=min_instrument_recordings)
+    if task in ("instruments", "joint") and len(data.programs) < 2:
+        raise ValueError(
+            f"task {task!r} needs at least two instruments; {len(data.programs)} left "
+            f"after filtering: {data.filtered.report()}"
+        )
     cache = data.frame_cache()
     grid = extractor.hop_length / extractor.sr
     n_composers = len(data.composers)
@@ -297,6 +305,8 @@ def run(model, *, task="composer", features="stats", dataset="default", root=Non
                 windows_per_epoch=int(windows_per_epoch), seed=int(seed), n_seeds=int(n_seeds),
                 eval_seed=int(eval_seed), eval_windows=int(eval_windows),
                 cap_strategy=cap_strategy, batch_size=int(batch_size),
+                min_composer_recordings=min_composer_recordings,
+                min_instrument_recordings=min_instrument_recordings,
                 model_params=model_params)
     identity = dict(args, dataset_fingerprint=data.fingerprint,
                     extractor=repr(extractor.get_params()))
@@ -524,6 +534,12 @@ def build_parser():
                         help="seed of the held-out windows, shared by every model (default: 0)")
     parser.add_argument("--eval-windows", type=int, default=100,
                         help="windows drawn per held-out recording (default: 100, the study's)")
+    parser.add_argument("--min-composer-recordings", type=int, default=None,
+                        help="drop composers with fewer recordings (default: 5 on MusicNet, "
+                        "2 on the rendered corpora)")
+    parser.add_argument("--min-instrument-recordings", type=int, default=None,
+                        help="drop instruments playing in fewer recordings (default: 10 on "
+                        "MusicNet, 2 on the rendered corpora)")
     parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                         help="model parameter, repeatable, e.g. n_components=32 "
                         "(default: the registry's)")
@@ -551,6 +567,8 @@ def main(argv=None) -> int:
             windows_per_epoch=args.windows_per_epoch, seed=args.seed, n_seeds=args.n_seeds,
             eval_seed=args.eval_seed, eval_windows=args.eval_windows,
             cap_strategy=args.balance, batch_size=args.batch_size, n_jobs=args.n_jobs,
+            min_composer_recordings=args.min_composer_recordings,
+            min_instrument_recordings=args.min_instrument_recordings,
             backend=args.backend, scheduler=args.scheduler, out=args.out,
             model_params=_parse_params(args.param), progress=not args.no_progress,
             command="python -m baselines.learning_curve " + " ".join(

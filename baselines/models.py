@@ -291,10 +291,12 @@ class ScaledModel(ClassifierMixin, BaseEstimator):
         return Z
 
     def predict(self, X):
-        return self.estimator_.predict(self._transform(X))
+        Z = self._transform(X)
+        return self.estimator_.predict(Z)
 
     def predict_proba(self, X):
-        return self.estimator_.predict_proba(self._transform(X))
+        Z = self._transform(X)
+        return self.estimator_.predict_proba(Z)
 
     def has_proba(self) -> bool:
         """Whether fitted classifier gives probabilities."""
