@@ -158,3 +158,30 @@ def test_report_does_not_import_torch():
             "import baselines.report, baselines.cnn; "
             "assert not baselines.cnn.torch_available()")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.slow
+def test_report_from_small_runs_of_the_learning_curve_command(small_corpus_root,
+                                                              tmp_path):
+    from baselines import learning_curve
+
+    results = tmp_path / "results"
+    common = ["--dataset", "small", "--root", str(small_corpus_root),
+              "--train-sizes", "0.5,1.0", "--n-seeds", "1", "--eval-windows", "4",
+              "--out", str(results), "--no-progress"]
+    assert learning_curve.main(["dummy", "--features", "stats", *common]) == 0
+    assert learning_curve.main(["sgd-hinge", "--features", "stats", "--epochs", "2",
+                                *common]) == 0
+    text = report.render_report(results, results / "README.md")
+    rows = _table_rows(text)
+    assert {cells[0] for _, cells in rows} == {"dummy", "sgd-hinge"}
+    header = [l for l in text.splitlines() if l.startswith("| model | features")][0]
+    columns = [c.strip() for c in header.strip("|").split("|")]
+    for _, cells in rows:
+        row = dict(zip(columns, cells))
+        data = json.loads((results / row["source"].strip("`")).read_text())
+        assert row["model"] == data["model"]
+        assert row["composer accuracy"] == f"{data['metrics']['composer_accuracy']:.4f}"
+        assert row["training windows"] == str(data["train_windows"])
+    assert (results / "learning_curves_composer.png").exists()
+    assert "From: " in text and "confusion_sgd-hinge.png" in text

@@ -35,9 +35,19 @@ def _versions() -> dict:
 
 
 def features_name(preset: str) -> str:
+    """The input, named after the features registry's image it is built from.
+
+    ``spectrogram-128`` is :func:`features.registry.make_extractor`'s study
+    image (128 x 312); ``-stack4``: four windows of a recording as channels;
+    ``-pool2``: average-pooled 2 x 2 (64 x 156).
+    """
     config = PRESETS[preset]
-    return (f"logspec-{config.n_bins}x{config.n_frames}"
-            + (f"x{config.n_windows}win" if config.n_windows > 1 else ""))
+    name = "spectrogram-128"
+    if config.n_windows > 1:
+        name += f"-stack{config.n_windows}"
+    if config.downsample > 1:
+        name += f"-pool{config.downsample}"
+    return name
 
 
 def write_points(points, path: Path, **columns):
