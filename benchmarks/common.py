@@ -49,6 +49,7 @@ DEFAULT_PROFILE = "regular"
 SEED = 0
 SR = 22050
 WINDOW_SECONDS = 5.0
+WINDOWS_PER_RECORDING = 4
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,7 @@ PROFILES = {
         name="fast",
         corpus="small",
         corpus_copies=1,
-        feature_windows=4,
+        feature_windows=8,
         train_sizes=(100, 400),
         test_windows=100,
         epoch_windows=200,
@@ -296,20 +297,23 @@ def window_plan(root: str, fingerprint: str, n_windows: int, sr: int, hop_length
     -------
     plan : list of (recording_id, starts)
         ``starts`` in samples at ``sr``, multiples of ``hop_length``, for the
-        ``n_windows`` windows spread over the recordings in id order.
+        ``n_windows`` windows, ``WINDOWS_PER_RECORDING`` from each of
+        randomly chosen recordings, in id order.
     """
     musicnet = require("baselines.data.musicnet")
     recordings = list(musicnet.MusicNetCorpus(root).recordings)
     rng = np.random.RandomState(seed)
     n_samples = int(round(WINDOW_SECONDS * sr))
-    chosen = rng.choice(len(recordings), size=n_windows, replace=True)
+    # Several windows per recording, as an epoch draws them.
+    n_recordings = min(len(recordings), max(1, -(-n_windows // WINDOWS_PER_RECORDING)))
+    chosen = np.sort(rng.choice(len(recordings), size=n_recordings, replace=False))
+    counts = np.bincount(np.arange(n_windows) % n_recordings, minlength=n_recordings)
     plan = []
-    for index in sorted(set(chosen.tolist())):
+    for index, count in zip(chosen, counts):
         recording = recordings[index]
-        count = int(np.sum(chosen == index))
         total = int(recording.seconds * sr)
         last = max(0, (total - n_samples) // hop_length)
-        starts = np.sort(rng.randint(0, last + 1, size=count)) * hop_length
+        starts = np.sort(rng.randint(0, last + 1, size=int(count))) * hop_length
         plan.append((int(recording.id), starts.astype(np.int64)))
     return plan
 

@@ -32,6 +32,10 @@ from pathlib import Path
 
 import numpy as np
 
+# benchmarks.common reads the profile from the environment when it is first
+# imported: main() sets it before importing anything from the suite.
+WINDOWS_PER_RECORDING = 4  # benchmarks.common.WINDOWS_PER_RECORDING, checked in main()
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUTPUT = ROOT / "results" / "performance.md"
 
@@ -103,6 +107,61 @@ def feature_doors(profile, repeat: int) -> list[dict]:
         })
         _log(f"features {name}: frames {rows[-1]['frames_vs_librosa']:.1f}x librosa")
     return rows
+
+
+def epoch_vs_librosa(profile, repeat: int) -> dict:
+    """One streaming epoch's features: cached frames against per-window librosa.
+
+    The frames side is a whole ``StreamingSampler`` epoch (fresh sampler:
+    draw, balance, slice features from the frame cache in mini-batches).
+    The librosa side runs :func:`bench_features.librosa_reference` on each
+    of the same windows; loading and resampling each recording's audio is
+    left out of its time (the frames side reads no audio at all).
+    """
+    from benchmarks import bench_features as bf
+    from benchmarks import bench_streaming as bs
+
+    train, extractor, composers, programs = bs.streaming_setup()
+    bs.warm_frame_cache(train, extractor)
+    sr, hop = bf.extractor_rate(extractor)
+
+    def frames_epoch():
+        sampler = bs.make_sampler(train, extractor, composers, programs)
+        return sum(len(X) for X, _, _ in sampler.iter_batches(0))
+
+    n_windows = frames_epoch()
+    frames_s = measure(frames_epoch, repeat=repeat)
+
+    windows = bs.make_sampler(train, extractor, composers, programs).epoch_windows(0)
+    reference = bf.librosa_reference(extractor)
+    n_samples = int(round(windows.length * sr))
+    by_id = {r.id: r for r in train}
+    starts = np.rint(windows.starts * sr / hop).astype(np.int64) * hop
+    librosa_s = 0.0
+    warmed = False
+    for recording_id in np.unique(windows.recording_ids):
+        y = by_id[int(recording_id)].audio(sr=sr)
+        cut = np.stack([
+            np.pad(y[a:a + n_samples], (0, max(0, a + n_samples - len(y))))
+            for a in starts[windows.recording_ids == recording_id]
+        ])
+        if not warmed:
+            reference(cut[:1])
+            warmed = True
+        begin = time.process_time()
+        reference(cut)
+        librosa_s += time.process_time() - begin
+    audio_seconds = len(windows) * windows.length
+    result = {
+        "features": bs.FEATURE_SET,
+        "windows": n_windows,
+        "audio_seconds": audio_seconds,
+        "frames_realtime": audio_seconds / frames_s,
+        "librosa_realtime": audio_seconds / librosa_s,
+        "ratio": librosa_s / frames_s,
+    }
+    _log(f"epoch: frames {result['ratio']:.1f}x faster than librosa")
+    return result
 
 
 def first_pass(profile, repeat: int, feature_set: str = "stats") -> dict:
@@ -203,13 +262,13 @@ class _Copy:
         return getattr(self._recording, name)
 
 
-def streaming_memory(profile, models_to_run=("sgd-hinge",), factors=(1, 4),
-                     windows_per_recording: int = 4) -> list[dict]:
+def streaming_memory(profile, models_to_run=("sgd-hinge",), factors=(1, 4)) -> list[dict]:
     """Peak memory (tracemalloc) of one streaming epoch, corpus x1 and x4.
 
     The larger corpus repeats each training recording under new ids (the
     frame cache serves them all), with the same windows per recording and
-    no balancing, so the epoch itself grows 4x: memory should not.
+    no balancing, so the epoch itself grows 4x: memory should not.  The x1
+    epoch already spans two mini-batches, so a batch never grows with it.
     """
     from baselines import models as registry
     from baselines import streaming
@@ -218,6 +277,8 @@ def streaming_memory(profile, models_to_run=("sgd-hinge",), factors=(1, 4),
     train, extractor, composers, programs = bs.streaming_setup()
     bs.warm_frame_cache(train, extractor)
     step = 10 ** len(str(max(r.id for r in train)))
+    batch_size = 200 if profile.name == "fast" else 1000
+    windows_per_recording = -(-2 * batch_size // len(train))
     rows = []
     for model_name in models_to_run:
         for factor in factors:
@@ -226,7 +287,7 @@ def streaming_memory(profile, models_to_run=("sgd-hinge",), factors=(1, 4),
             sampler = streaming.StreamingSampler(
                 recordings, extractor, composers=composers, programs=programs,
                 windows_per_recording=windows_per_recording, strategy="none",
-                batch_size=1000, random_state=0,
+                batch_size=batch_size, random_state=0,
             )
             model = registry.make_model(model_name, bs.TASK, random_state=0)
             classes = registry.output_classes(bs.TASK, len(composers), len(programs))
@@ -234,7 +295,9 @@ def streaming_memory(profile, models_to_run=("sgd-hinge",), factors=(1, 4),
             start = time.process_time()
             result = _epoch_memory(sampler, model, classes)
             result["seconds"] = time.process_time() - start
-            result.update({"model": model_name, "factor": factor})
+            result.update({"model": model_name, "factor": factor,
+                           "batch_size": batch_size,
+                           "windows_per_recording": windows_per_recording})
             rows.append(result)
             _log(f"streaming {model_name} x{factor}: {result['peak_mb']:.1f} MB")
     return rows
@@ -305,10 +368,19 @@ def _machine() -> str:
 def summary_rows(results: dict) -> list[tuple[str, str, str, str]]:
     """``(figure, measured, target, verdict)`` rows of the headline table."""
     rows = []
+    epoch = results.get("epoch")
+    if epoch:
+        rows.append((
+            f"epoch of random windows (`{epoch['features']}`, {epoch['windows']} windows): "
+            "cached frames vs per-window librosa",
+            f"{epoch['ratio']:,.1f}x", f">= {TARGET_FRAMES_VS_LIBROSA:.0f}x",
+            _verdict(epoch["ratio"] >= TARGET_FRAMES_VS_LIBROSA),
+        ))
     for r in results.get("features", []):
         ratio = r["frames_vs_librosa"]
         rows.append((
-            f"epoch of random windows, `{r['features']}`: cached frames vs per-window librosa",
+            f"`{r['features']}` windows ({r['windows']}, {WINDOWS_PER_RECORDING} per "
+            "recording): cached frames vs per-window librosa",
             f"{ratio:,.1f}x", f">= {TARGET_FRAMES_VS_LIBROSA:.0f}x",
             _verdict(ratio >= TARGET_FRAMES_VS_LIBROSA),
         ))
@@ -368,13 +440,27 @@ def render(results: dict, *, profile, command: str, seed: int, wall_seconds: flo
     for figure, measured, target, verdict in summary_rows(results):
         lines.append(f"| {figure} | {measured} | {target} | {verdict} |")
 
+    epoch = results.get("epoch")
+    if epoch:
+        lines += [
+            "",
+            "## One streaming epoch",
+            "",
+            f"{epoch['windows']} fresh balanced windows ({epoch['audio_seconds']:.0f} s of "
+            f"audio) of the training recordings, `{epoch['features']}` features: a whole "
+            f"`StreamingSampler` epoch from the frame cache at "
+            f"{epoch['frames_realtime']:,.0f}x realtime; librosa's own calls on each of "
+            f"the same windows at {epoch['librosa_realtime']:,.0f}x realtime "
+            f"({epoch['ratio']:,.1f}x).",
+        ]
     if results.get("features"):
         rows = results["features"]
         lines += [
             "",
             "## Feature extraction, seconds of audio per CPU second (x realtime)",
             "",
-            f"{rows[0]['windows']} random windows of 5 s per call.  `librosa`: librosa's",
+            f"The asv suite's workload: {rows[0]['windows']} random windows of 5 s per call, "
+            f"{WINDOWS_PER_RECORDING} from each recording.  `librosa`: librosa's",
             "own calls on each window; `transform`: the extractor's sklearn door (one",
             "shared STFT per window); `frames`: sliced from the recordings' cached",
             "frames (memory-mapped frame cache).",
@@ -434,10 +520,12 @@ def render(results: dict, *, profile, command: str, seed: int, wall_seconds: flo
             "",
             "## Streaming epoch memory",
             "",
-            "One epoch of `StreamingSampler` (4 windows per training recording, no",
-            "balancing, batches of 1,000) into `partial_fit`; the x4 corpus repeats",
-            "each training recording under new ids, so the epoch has 4x the windows.",
-            "Peak: memory allocated during the epoch (tracemalloc).",
+            "One epoch of `StreamingSampler` (no balancing, "
+            f"{results['streaming'][0]['windows_per_recording']} windows per training "
+            f"recording, batches of {results['streaming'][0]['batch_size']:,}) into "
+            "`partial_fit`; the x4 corpus repeats each training recording under new ids,",
+            "so the epoch has 4x the windows.  Peak: memory allocated during the epoch",
+            "(tracemalloc).",
             "",
             "| model | corpus | recordings | windows | peak MB | CPU s |",
             "|---|---|---:|---:|---:|---:|",
@@ -451,7 +539,7 @@ def render(results: dict, *, profile, command: str, seed: int, wall_seconds: flo
     return "\n".join(lines)
 
 
-PARTS = ("features", "first-pass", "models", "streaming")
+PARTS = ("epoch", "features", "first-pass", "models", "streaming")
 
 
 def main(argv=None) -> int:
@@ -477,6 +565,10 @@ def main(argv=None) -> int:
     from benchmarks import common
 
     profile = common.get_profile(args.profile)
+    if common.PROFILE != profile:
+        parser.error(f"benchmarks.common was imported with profile {common.PROFILE.name!r} "
+                     "before the report set it; run the report in a fresh process")
+    assert common.WINDOWS_PER_RECORDING == WINDOWS_PER_RECORDING
     repeat = args.repeat or (1 if profile.name == "fast" else 3)
     parts = [p.strip() for p in args.only.split(",") if p.strip()]
     unknown = sorted(set(parts) - set(PARTS))
@@ -486,6 +578,8 @@ def main(argv=None) -> int:
     started = time.time()
     results = {"date": _dt.datetime.now().strftime("%Y-%m-%d %H:%M")}
     with threadpool_limits(1):
+        if "epoch" in parts:
+            results["epoch"] = epoch_vs_librosa(profile, repeat)
         if "features" in parts:
             results["features"] = feature_doors(profile, repeat)
         if "first-pass" in parts:
