@@ -349,6 +349,7 @@ def train(config: TrainConfig, data: CNNData, *, progress=False,
         fit_seconds, first_epoch = state["fit_seconds"], state["epoch"] + 1
     if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats(device)
+        torch.backends.cudnn.benchmark = True  # fixed input shapes
     bar = None
     if progress:
         from tqdm.auto import tqdm
