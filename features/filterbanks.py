@@ -35,6 +35,8 @@ def chroma_basis(sr: int, n_fft: int, n_chroma: int):
 
 def apply_basis(basis, power: np.ndarray) -> np.ndarray:
     """``basis @ power`` over the bin axis of ``power [shape=(..., n_bins, t)]``."""
+    if power.ndim == 2:
+        return np.asarray(basis @ power, dtype=np.float32)
     lead, (n_bins, t) = power.shape[:-2], power.shape[-2:]
     flat = np.moveaxis(power, -2, 0).reshape(n_bins, -1)
     out = np.asarray(basis @ flat, dtype=np.float32)

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from . import filterbanks
-from .stft import n_frames, power_frames
+from .stft import iter_power_chunks, n_frames, power_frames
 
 __all__ = [
     "FrameProduct", "RecordingFrames", "compute_recording_frames", "window_products",
@@ -137,15 +137,23 @@ def compute_recording_frames(y, products, *, sr: int, n_fft: int, hop_length: in
     """
     y = _check_audio(y, sr)
     products = {p.key: p for p in products}
-    power = _recording_stft(y, n_fft=n_fft, hop_length=hop_length)
-    out = {key: p.apply(power, sr, n_fft) for key, p in products.items()}
+    out = _recording_stft(y, products, sr=sr, n_fft=n_fft, hop_length=hop_length)
     return RecordingFrames(sr=sr, n_fft=n_fft, hop_length=hop_length,
                            audio=y if audio is None else audio, products=out)
 
 
-def _recording_stft(y, *, n_fft, hop_length):
-    # A named step so tests can count STFTs (one per recording, shared).
-    return power_frames(y, n_fft=n_fft, hop_length=hop_length)
+def _recording_stft(y, products: dict, *, sr, n_fft, hop_length) -> dict:
+    """The one STFT pass over a recording, applying every product chunk by
+    chunk (a named step so tests can count STFTs)."""
+    t = n_frames(len(y), hop_length)
+    out = {}
+    for c0, c1, power in iter_power_chunks(y, n_fft=n_fft, hop_length=hop_length):
+        for key, p in products.items():
+            block = p.apply(power, sr, n_fft)
+            if key not in out:
+                out[key] = np.empty((block.shape[0], t), dtype=np.float32)
+            out[key][:, c0:c1] = block
+    return out
 
 
 def edge_frames(n_samples: int, *, n_fft: int, hop_length: int):
@@ -203,13 +211,21 @@ def window_products(frames: RecordingFrames, products, starts, n_samples: int) -
         windows = np.stack([np.asarray(audio[s:s + n_samples], dtype=np.float32) for s in starts])
         power = power_frames(windows, n_fft=n_fft, hop_length=hop)
         return {p.key: p.apply(power, sr, n_fft) for p in products}
-    # Edge frames: windows' own zero padding.  Views of the memory map; only
-    # the samples the edge frames cover are read.
-    views = [audio[s:s + n_samples] for s in starts]
-    left = np.stack([power_frames(v, n_fft=n_fft, hop_length=hop, start=0, stop=n_left)
-                     for v in views]) if n_left else None
-    right = np.stack([power_frames(v, n_fft=n_fft, hop_length=hop, start=first_right, stop=t)
-                      for v in views]) if first_right < t else None
+    # Edge frames see the window's own zero padding.  Each is recomputed from
+    # a short stretch of the recording (a memory map: only these samples are
+    # read), all windows in one FFT call.
+    pad = n_fft // 2
+    left = right = None
+    if n_left:
+        left_len = min(n_samples, (n_left - 1) * hop - pad + n_fft)
+        seg = np.stack([np.asarray(audio[s:s + left_len], dtype=np.float32) for s in starts])
+        left = power_frames(seg, n_fft=n_fft, hop_length=hop, start=0, stop=n_left)
+    if first_right < t:
+        # start on the hop grid, early enough that frame first_right is whole
+        a = (first_right * hop - pad) // hop * hop
+        seg = np.stack([np.asarray(audio[s + a:s + n_samples], dtype=np.float32) for s in starts])
+        k0 = first_right - a // hop
+        right = power_frames(seg, n_fft=n_fft, hop_length=hop, start=k0, stop=k0 + t - first_right)
     out = {}
     j0 = starts // hop
     for p in products:

@@ -18,7 +18,7 @@ import numpy as np
 import scipy.fft
 import scipy.signal
 
-__all__ = ["n_frames", "power_frames", "hann_window"]
+__all__ = ["n_frames", "power_frames", "iter_power_chunks", "hann_window"]
 
 
 def n_frames(n_samples: int, hop_length: int) -> int:
@@ -34,8 +34,36 @@ def hann_window(n_fft: int) -> np.ndarray:
     return w
 
 
+def iter_power_chunks(y, *, n_fft: int, hop_length: int, start: int = 0, stop=None,
+                      chunk_frames: int = 128):
+    """Yield ``(c0, c1, power)`` for frames ``c0:c1`` in chunks of ``chunk_frames``.
+
+    Chunks small enough to stay in cache make the transposition to
+    (bins, frames) cheap; products are applied chunk by chunk so a whole
+    recording's power spectrogram is never held unless asked for.
+    """
+    n = y.shape[-1]
+    if stop is None:
+        stop = n_frames(n, hop_length)
+    pad = n_fft // 2
+    window = hann_window(n_fft)
+    for c0 in range(start, stop, chunk_frames):
+        c1 = min(stop, c0 + chunk_frames)
+        a = c0 * hop_length - pad
+        b = (c1 - 1) * hop_length - pad + n_fft
+        seg = np.zeros(y.shape[:-1] + (b - a,), dtype=np.float32)
+        lo, hi = max(a, 0), min(b, n)
+        if hi > lo:
+            seg[..., lo - a:hi - a] = y[..., lo:hi]
+        frames = np.lib.stride_tricks.sliding_window_view(seg, n_fft, axis=-1)[..., ::hop_length, :]
+        spec = scipy.fft.rfft(frames * window, axis=-1)
+        power = np.square(spec.real)
+        power += np.square(spec.imag)
+        yield c0, c1, np.ascontiguousarray(np.swapaxes(power, -1, -2))
+
+
 def power_frames(y, *, n_fft: int, hop_length: int, start: int = 0, stop=None,
-                 chunk_frames: int = 2048) -> np.ndarray:
+                 chunk_frames: int = 128) -> np.ndarray:
     """Power spectrogram frames ``start:stop`` of the zero-extended signal.
 
     Parameters
@@ -56,23 +84,10 @@ def power_frames(y, *, n_fft: int, hop_length: int, start: int = 0, stop=None,
     -------
     power : np.ndarray [shape=(..., 1 + n_fft // 2, stop - start)], float32
     """
-    n = y.shape[-1]
     if stop is None:
-        stop = n_frames(n, hop_length)
-    pad = n_fft // 2
-    window = hann_window(n_fft)
+        stop = n_frames(y.shape[-1], hop_length)
     out = np.empty(y.shape[:-1] + (1 + n_fft // 2, stop - start), dtype=np.float32)
-    for c0 in range(start, stop, chunk_frames):
-        c1 = min(stop, c0 + chunk_frames)
-        a = c0 * hop_length - pad
-        b = (c1 - 1) * hop_length - pad + n_fft
-        seg = np.zeros(y.shape[:-1] + (b - a,), dtype=np.float32)
-        lo, hi = max(a, 0), min(b, n)
-        if hi > lo:
-            seg[..., lo - a:hi - a] = y[..., lo:hi]
-        frames = np.lib.stride_tricks.sliding_window_view(seg, n_fft, axis=-1)[..., ::hop_length, :]
-        spec = scipy.fft.rfft(frames * window, axis=-1)
-        power = np.square(spec.real)
-        power += np.square(spec.imag)
-        out[..., c0 - start:c1 - start] = np.swapaxes(power, -1, -2)
+    for c0, c1, power in iter_power_chunks(y, n_fft=n_fft, hop_length=hop_length, start=start,
+                                           stop=stop, chunk_frames=chunk_frames):
+        out[..., c0 - start:c1 - start] = power
     return out

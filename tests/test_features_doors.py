@@ -120,3 +120,29 @@ def test_beat_fallback_keeps_shape():
     bounds, fell_back = beat_frames(np.full((128, 130), -80.0, np.float32), sr=22050,
                                     hop_length=512, n_beats=6)
     assert fell_back and len(bounds) == 5 and np.all(np.diff(bounds) > 0)
+
+
+@pytest.mark.parametrize("n_fft, hop_length", [(1000, 300), (512, 512), (300, 100)])
+def test_doors_agree_for_unaligned_frame_params(n_fft, hop_length, recordings):
+    # pad = n_fft // 2 not a multiple of hop_length; hop == n_fft; odd pad
+    from features import MelChroma
+
+    y = recordings[8000]
+    ext = MelChroma(sr=8000, n_fft=n_fft, hop_length=hop_length, n_mels=32)
+    n = 2 * 8000 + 77
+    starts = _random_starts(len(y), n, hop_length, np.random.default_rng(2))
+    X = _windows(y, starts, n)
+    np.testing.assert_allclose(ext.from_frames(ext.recording_frames(y), starts, n),
+                               ext.fit(X).transform(X), atol=1e-4)
+
+
+def test_beats_found_on_clicks(recordings):
+    from features.beat import beat_frames
+    from features.spectrogram import logmel_from_mel
+
+    ext = make_extractor("logmel", output="image")
+    logmel = ext.fit_transform(recordings[22050][None, : 5 * 22050])[0, 0]
+    bounds, fell_back = beat_frames(logmel, sr=22050, hop_length=512, n_beats=8)
+    assert not fell_back and len(bounds) >= 5
+    # clicks every 0.5 s = 21.5 frames apart
+    assert abs(np.median(np.diff(bounds)) - 21.5) <= 1.5
