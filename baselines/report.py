@@ -241,6 +241,33 @@ def _missing(value) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
+#: (column title, key in run.json, format) of the CNN runs' table.
+CNN_COLUMNS = (
+    ("task", "task", None),
+    ("corpus", "corpus_name", None),
+    ("device", "device", None),
+    ("device name", "device_name", None),
+    ("mixed precision", "autocast_dtype", None),
+    ("training windows / s", "windows_per_second", "seconds"),
+    ("steps", "steps", "integer"),
+    ("parameters", "parameters", "integer"),
+)
+CNN_FORMATS = {title: kind for title, _, kind in CNN_COLUMNS if kind}
+
+
+def cnn_table(runs) -> pd.DataFrame:
+    """Device, its name and throughput of CNN runs, with their sources."""
+    rows = []
+    for run in runs:
+        row = {"model": run.model}
+        for title, key, _ in CNN_COLUMNS:
+            value = run.data.get(key)
+            row[title] = "-" if value is None and title not in CNN_FORMATS else value
+        row["source"] = run.source
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def reported_table() -> str:
     """The study's own numbers, in a table of their own."""
     columns = ("composer_accuracy", "instrument_exact_match", "joint_exact_match")
@@ -463,6 +490,11 @@ def render_report(results_dir, out=None, *, plots=True) -> str:
     for (corpus, task), frame in tables.items():
         lines += [f"## Task: {task} ({corpus})", "",
                   _markdown_table(frame, formats), ""]
+    cnn_runs = sorted((r for r in latest if r.is_cnn),
+                      key=lambda r: (r.corpus, r.task, r.model))
+    if cnn_runs:
+        lines += ["## CNN runs: device and throughput", "",
+                  _markdown_table(cnn_table(cnn_runs), CNN_FORMATS), ""]
     lines += [
         "## Reported by the original study on real MusicNet (not measured here)",
         "",

@@ -195,7 +195,8 @@ def test_command_trains_small_cnn_on_cpu_and_report_traces_it(small_corpus_root,
     text = report.render_report(results, results / "README.md")
     row = [line for line in text.splitlines()
            if line.startswith("| ") and "`cnn-smoke/run.json`" in line]
-    assert len(row) == 1 and "cnn-small" in row[0]
+    assert len(row) == 2 and "cnn-small" in row[0]  # results and CNN tables
     final = json.loads((folder / "run.json").read_text())
     assert f"{final['metrics']['composer_accuracy']:.4f}" in row[0]
+    assert f"| {final['windows_per_second']:.3g} |" in row[1]
     assert (results / "confusion_cnn-small.png").exists()
