@@ -1,0 +1,164 @@
+"""The main command on the small corpus: every model x task, reproducible
+CSV, resume, dask == loky, held-out windows shared, bad input."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from baselines.learning_curve import learning_curve, main, run
+from baselines.metrics import RUN_METRIC_KEYS
+from baselines.models import MODELS, TASKS
+
+FAST = {"adaboost": {"n_estimators": 3}, "adaboost-logistic": {"n_estimators": 2},
+        "knn": {"n_components": 8}}
+
+TASK_KEYS = {
+    "composer": {"composer_accuracy", "composer_macro_f1", "recording_accuracy"},
+    "instruments": {"instrument_exact_match", "instrument_hamming_loss"},
+    "joint": set(RUN_METRIC_KEYS),
+}
+
+
+def fast_run(root, out, model="knn", **kwargs):
+    params = dict(task="composer", dataset="small", root=root, train_sizes="30,60",
+                  n_seeds=1, epochs=2, eval_windows=5, backend="sequential",
+                  progress=False, print_table=False, out=out,
+                  model_params=FAST.get(model, {}))
+    params.update(kwargs)
+    return run(model, **params)
+
+
+@pytest.mark.parametrize("task", TASKS)
+@pytest.mark.parametrize("model", list(MODELS))
+def test_every_model_runs_on_every_task(model, task, small_corpus_root, tmp_path):
+    payload = fast_run(small_corpus_root, tmp_path, model, task=task)
+    run_dir = tmp_path / json.loads(json.dumps(payload))["run_dir"].split("/")[-1]
+    for name in ("points.csv", "curve.png", "run.json"):
+        assert (run_dir / name).exists()
+    saved = json.loads((run_dir / "run.json").read_text())
+    metrics = saved["metrics"]
+    assert TASK_KEYS[task] <= set(metrics)
+    assert not (set(RUN_METRIC_KEYS) - TASK_KEYS[task]) & set(metrics)
+    for key in TASK_KEYS[task]:
+        assert 0.0 <= metrics[key] <= 1.0
+    for key in ("versions", "dataset_fingerprint", "wall_seconds", "peak_memory_mb",
+                "fit_seconds", "predict_seconds_per_1000", "train_windows", "args", "seed"):
+        assert key in saved
+    assert saved["versions"]["scikit-learn"]
+    points = pd.read_csv(run_dir / "points.csv")
+    assert set(points["split"]) == {"train", "validation"}
+    assert sorted(points["train_windows"].unique()) == [30, 60]
+    if MODELS[model].streaming:
+        assert sorted(points["epoch"].unique()) == [1, 2]
+        assert saved["train_windows"] == 60 * 2
+    else:
+        assert saved["train_windows"] == 60
+
+
+def test_same_arguments_same_csv_and_reuse(small_corpus_root, tmp_path):
+    first = fast_run(small_corpus_root, tmp_path / "a", "sgd-log", task="joint")
+    second = fast_run(small_corpus_root, tmp_path / "b", "sgd-log", task="joint")
+    name = first["run_dir"].split("/")[-1]
+    csv_a = (tmp_path / "a" / name / "points.csv").read_bytes()
+    assert csv_a == (tmp_path / "b" / name / "points.csv").read_bytes()
+    assert first["points_computed"] == 2 and first["points_reused"] == 0
+    again = fast_run(small_corpus_root, tmp_path / "a", "sgd-log", task="joint")
+    assert again["points_computed"] == 0 and again["points_reused"] == 2
+    assert (tmp_path / "a" / name / "points.csv").read_bytes() == csv_a
+    # a new train size reuses the finished ones
+    more = fast_run(small_corpus_root, tmp_path / "a", "sgd-log", task="joint",
+                    train_sizes="30,60,90")
+    assert more["points_computed"] == 1 and more["points_reused"] == 2
+
+
+def test_dask_cluster_gives_loky_numbers(small_corpus_root, tmp_path):
+    pytest.importorskip("dask.distributed")
+    kwargs = dict(n_seeds=2, n_jobs=2)
+    loky = fast_run(small_corpus_root, tmp_path / "loky", "sgd-hinge", backend="loky",
+                    **kwargs)
+    dask = fast_run(small_corpus_root, tmp_path / "dask", "sgd-hinge", backend="dask",
+                    **kwargs)
+    name = loky["run_dir"].split("/")[-1]
+    assert ((tmp_path / "loky" / name / "points.csv").read_bytes()
+            == (tmp_path / "dask" / name / "points.csv").read_bytes())
+    assert loky["metrics"]["composer_accuracy"] == dask["metrics"]["composer_accuracy"]
+
+
+def test_held_out_windows_are_shared_and_fixed(small_corpus_root, tmp_path):
+    from baselines.datasets import load_dataset
+
+    data = load_dataset("small", root=small_corpus_root, progress=False)
+    a = data.evaluation_windows(n_per_recording=7, grid=0.01, random_state=0)
+    b = data.evaluation_windows(n_per_recording=7, grid=0.01, random_state=0)
+    np.testing.assert_array_equal(a.starts, b.starts)
+    assert set(a.recording_ids.tolist()) == {r.id for r in data.test}
+    knn = fast_run(small_corpus_root, tmp_path, "knn")
+    dummy = fast_run(small_corpus_root, tmp_path, "dummy")
+    assert knn["dataset"] == dummy["dataset"]
+    # dummy (most frequent) is exactly one composer's share of the windows
+    share = 1 / len(data.test) * np.bincount(
+        [data.composers.index(r.composer) for r in data.test]).max()
+    assert dummy["metrics"]["composer_accuracy"] == pytest.approx(share)
+
+
+def test_python_level_function_has_sklearns_shapes(small_corpus_root, tmp_path):
+    sizes, train, test = learning_curve(
+        "knn", dataset="small", root=small_corpus_root, train_sizes="30,60", n_seeds=2,
+        eval_windows=5, backend="sequential", progress=False, out=tmp_path,
+        model_params=FAST["knn"])
+    assert sizes.tolist() == [30, 60]
+    assert train.shape == test.shape == (2, 2)
+
+
+def test_command_line_prints_table_and_help(small_corpus_root, tmp_path, capsys):
+    code = main(["dummy", "--dataset", "small", "--root", str(small_corpus_root),
+                 "--train-sizes", "30", "--n-seeds", "1", "--eval-windows", "5",
+                 "--out", str(tmp_path), "--no-progress", "--backend", "sequential"])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "composer_accuracy" in out and "validation" in out
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    help_text = capsys.readouterr().out
+    for option in ("--task", "--features", "--dataset", "--train-sizes", "--epochs",
+                   "--windows-per-epoch", "--seed", "--n-jobs", "--backend", "--scheduler"):
+        assert option in help_text
+    assert help_text.count("default") >= 15
+    assert main(["svm", "--dataset", "small", "--root", str(small_corpus_root)]) == 2
+    assert "valid models" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"model": "svm"}, "unknown model 'svm'; valid models: knn, adaboost"),
+        ({"task": "genre"}, "unknown task 'genre'; valid tasks: composer, instruments, joint"),
+        ({"features": "vibes"}, "unknown features 'vibes'; valid feature sets: .*stats"),
+        ({"train_sizes": "30,100000"}, "train size 100000 is larger than the .* training windows available"),
+        ({"min_composer_recordings": 100}, "need two"),
+        ({"task": "instruments", "min_instrument_recordings": 1000},
+         "needs at least two instruments"),
+        ({"backend": "spark"}, "unknown backend 'spark'"),
+    ],
+)
+def test_bad_input_is_explained(kwargs, match, small_corpus_root, tmp_path):
+    kwargs = dict(kwargs)
+    model = kwargs.pop("model", "knn")
+    with pytest.raises(ValueError, match=match):
+        fast_run(small_corpus_root, tmp_path, model, **kwargs)
+
+
+def test_musicnet_root_that_is_not_one(tmp_path):
+    from baselines.data.musicnet import MusicNetFormatError
+
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(MusicNetFormatError, match="metadata"):
+        run("knn", dataset="musicnet", root=tmp_path / "empty", progress=False,
+            out=tmp_path)
+    with pytest.raises(ValueError, match="needs a root"):
+        run("knn", dataset="musicnet", progress=False, out=tmp_path)
+    with pytest.raises(ValueError, match="is not a folder"):
+        run("knn", dataset="musicnet", root=tmp_path / "nowhere", progress=False,
+            out=tmp_path)
