@@ -164,7 +164,7 @@ def test_command_trains_small_cnn_on_cpu_and_report_traces_it(small_corpus_root,
     argv = ["--task", "joint", "--preset", "small", "--dataset", "small",
             "--root", str(small_corpus_root), "--device", "cpu", "--epochs", "2",
             "--max-steps", "4", "--batch-size", "8",
-            "--eval-windows-per-recording", "3", "--results", str(results),
+            "--eval-windows", "3", "--results", str(results),
             "--run-name", "cnn-smoke", "--no-progress"]
     assert main(argv) == 0
     folder = results / "cnn-smoke"

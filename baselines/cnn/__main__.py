@@ -30,6 +30,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--root", default=None,
                    help="corpus folder (required for musicnet; default: the "
                    "rendered corpus)")
+    p.add_argument("--min-composer-recordings", type=int, default=None,
+                   help="drop composers with fewer recordings (default: 5 on "
+                   "MusicNet, 2 on the rendered corpora), as the learning-curve "
+                   "command")
+    p.add_argument("--min-instrument-recordings", type=int, default=None,
+                   help="drop instruments playing in fewer recordings (default: "
+                   "10 on MusicNet, 2 on the rendered corpora)")
     p.add_argument("--device", default="auto",
                    help="auto, cpu, cuda or cuda:N (default: auto = CUDA if available)")
     p.add_argument("--epochs", type=int, default=20,
@@ -43,9 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="Adam step size, betas (0.5, 0.999) (default: 0.001)")
     p.add_argument("--max-steps", type=int, default=None,
                    help="stop after this many optimiser steps (default: no limit)")
-    p.add_argument("--eval-windows-per-recording", type=int, default=None,
-                   help="held-out windows per test recording (default: the "
-                   "shared evaluation set's, 100)")
+    p.add_argument("--eval-windows", type=int, default=100,
+                   help="windows drawn per held-out recording, as the "
+                   "learning-curve command (default: 100, the study's)")
     p.add_argument("--seed", type=int, default=0,
                    help="seed of the split, the windows and the weights (default: 0)")
     p.add_argument("--eval-seed", type=int, default=0,

@@ -94,7 +94,7 @@ def _jsonable(value):
 
 def run_command(args, argv=None) -> int:
     """Train and evaluate as ``args`` (from ``python -m baselines.cnn``) say."""
-    from baselines.datasets import EVALUATION_WINDOWS_PER_RECORDING, load_dataset
+    from baselines.datasets import load_dataset
 
     wall_start = time.perf_counter()
     device = resolve_device(args.device)
@@ -108,9 +108,13 @@ def run_command(args, argv=None) -> int:
         seed=args.seed, device=str(device), amp=not args.no_amp)
     config.validate()
     progress = not args.no_progress
-    dataset = load_dataset(args.dataset, root=args.root, seed=args.seed,
-                           progress=progress)
-    n_eval = args.eval_windows_per_recording or EVALUATION_WINDOWS_PER_RECORDING
+    dataset = load_dataset(
+        args.dataset, root=args.root, seed=args.seed, progress=progress,
+        min_composer_recordings=args.min_composer_recordings,
+        min_instrument_recordings=args.min_instrument_recordings)
+    n_eval = args.eval_windows
+    if n_eval < 1:
+        raise ValueError(f"--eval-windows {n_eval} must be a positive integer")
     # The held-out windows of the SGD models on the study's spectrograms:
     # same seed, same start grid (one STFT hop at 8 kHz).
     eval_windows = dataset.evaluation_windows(n_per_recording=n_eval,
