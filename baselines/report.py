@@ -349,6 +349,7 @@ def plot_learning_curves(runs, task, path) -> list:
         label = run.model if run.features == "-" else f"{run.model} / {run.features}"
         ax.plot(x, y, style, marker="o", markersize=3, label=label)
     ax.set_xscale("log")
+    ax.set_ylim(0, 1)
     ax.set_xlabel("training windows fitted on (train size x epochs)")
     metrics = sorted({c[3] for c in curves})
     ax.set_ylabel(" / ".join(m.replace("_", " ") for m in metrics))
