@@ -128,8 +128,8 @@ def main(argv=None) -> int:
     parser.add_argument("--recordings", type=int, default=6, help="recordings in the corpus (default: 6)")
     parser.add_argument("--seconds", type=float, default=60.0,
                         help="seconds per synthetic recording (default: 60)")
-    parser.add_argument("--windows", type=int, default=40,
-                        help="5 s windows in the timed epoch (default: 40)")
+    parser.add_argument("--windows", type=int, default=100,
+                        help="5 s windows in the timed epoch (default: 100)")
     parser.add_argument("--batch", type=int, default=64,
                         help="windows drawn for the memory measurement (default: 64)")
     args = parser.parse_args(argv)

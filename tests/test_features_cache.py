@@ -134,3 +134,37 @@ def test_default_cache_location(monkeypatch, tmp_path):
     monkeypatch.delenv("MUSIC_BASELINES_CACHE")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     assert FrameCache().directory == tmp_path / "xdg" / "music-baselines" / "frames"
+
+
+class _SpyAudio:
+    """A recording's audio that records which samples are read."""
+
+    def __init__(self, y):
+        self.y, self.read = y, 0
+        self.shape, self.ndim = y.shape, 1
+
+    def __getitem__(self, index):
+        out = self.y[index]
+        self.read += out.size
+        return out
+
+
+def test_drawing_windows_reads_only_edge_samples():
+    y = _tone(seconds=30)
+    ext = MFCC()
+    frames = ext.recording_frames(y)
+    spy = _SpyAudio(y)
+    frames.audio = spy
+    starts = np.arange(8) * 512 * 100
+    out = ext.from_frames(frames, starts, 5 * SR)
+    np.testing.assert_allclose(out, ext.transform(np.stack([y[s:s + 5 * SR] for s in starts])),
+                               atol=1e-3)
+    # two edge stretches of about n_fft samples per window, never the window
+    assert 0 < spy.read <= len(starts) * 2 * 2 * 2048 < len(y) // 10
+
+
+def test_files_are_resampled_to_the_extractor_rate(tmp_path):
+    path = tmp_path / "hi.wav"
+    sf.write(path, np.repeat(_tone(seconds=2), 2), 2 * SR, subtype="FLOAT")
+    frames = cached_recording_frames(MFCC(), path, cache=tmp_path / "c")
+    assert frames.sr == SR and abs(frames.n_samples - 2 * SR) <= 2
