@@ -539,8 +539,8 @@ def main(argv=None) -> int:
     parser.add_argument("--features", default="stats", help="feature set (default: stats)")
     parser.add_argument("--factors", default="1,4",
                         help="corpus size multiples to measure (default: 1,4)")
-    parser.add_argument("--windows-per-recording", type=int, default=4,
-                        help="windows drawn per training recording (default: 4)")
+    parser.add_argument("--windows-per-recording", type=int, default=20,
+                        help="windows drawn per training recording (default: 20)")
     parser.add_argument("--batch-size", type=int, default=1000,
                         help="mini-batch size (default: 1000)")
     parser.add_argument("--model", default="sgd-hinge",
@@ -571,9 +571,15 @@ def main(argv=None) -> int:
         )
         model = make_model(args.model, "composer", random_state=args.seed)
         classes = output_classes("composer", len(dataset.composers), len(dataset.programs))
-        # Warm the frame cache first so the epoch measures slicing, not STFTs.
+        # Warm the frame cache, filterbanks and compiled code first, so the
+        # epoch measures slicing and fitting, not one-off set-up.
         for r in base:
             load_recording_frames(extractor, r, cache)
+        warm = StreamingSampler(
+            base[:2], extractor, composers=dataset.composers, programs=dataset.programs,
+            windows_per_recording=2, strategy="none", cache=cache, random_state=args.seed)
+        measure_epoch_memory(warm, 0, model=make_model(args.model, "composer"),
+                             classes=output_classes("composer", len(dataset.composers), 0))
         result = measure_epoch_memory(sampler, 0, model=model, classes=classes)
         print(
             f"x{factor}: {result['recordings']} recordings, {result['windows']} windows "
