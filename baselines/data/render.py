@@ -22,14 +22,15 @@ Each composer's candidate scores (music21's corpus, in a seeded order) are
 parsed one after another; a score gives up to ``max_segments`` recordings,
 consecutive sections of at most ``segment_seconds`` each (so the nine Haydn
 quartet movements still give a full share), and sections shorter than
-``min_seconds`` are left out.  Every recording is orchestrated for an
-ensemble drawn from :data:`~baselines.data.ensembles.ENSEMBLES` with the seed
-and its id, independently of its composer, so that a model has to recognise
-a composer from the music rather than from the timbre.  Scores that music21
-cannot read are skipped with a :class:`ScoreWarning`, and more candidates are
-taken until every composer has its share.  About ``test_fraction`` of each
-composer's recordings go to ``test_*``, chosen by score (sections of one
-movement never straddle the split), at least one score per composer.
+``min_seconds`` are left out.  Every recording is orchestrated for one of
+:data:`~baselines.data.ensembles.ENSEMBLES`, taken in turn from a seeded order
+of its composer's own (:func:`draw_ensemble`): each ensemble is about equally
+common for every composer, so a model has to recognise a composer from the
+music rather than from the timbre.  Scores that music21 cannot read are
+skipped with a :class:`ScoreWarning`, and more candidates are taken until
+every composer has its share.  About ``test_fraction`` of each composer's
+recordings go to ``test_*``, chosen by score (sections of one movement never
+straddle the split), at least one score per composer.
 
 Builds are deterministic (same seed and :data:`BUILDER_VERSION`: the same
 metadata and label files, byte for byte) and resumable: each score's
@@ -70,7 +71,7 @@ __all__ = [
 ]
 
 #: Bump when a change alters what a build writes; it keys the cache folder.
-BUILDER_VERSION = 1
+BUILDER_VERSION = 2
 
 METADATA_COLUMNS = (
     "id", "composer", "composition", "movement", "ensemble", "source",
@@ -174,7 +175,7 @@ def corpus_cache_dir() -> Path:
 
 
 def corpus_folder_name(*, small: bool = False, seed: int = 0) -> str:
-    """Cache folder name of a corpus, e.g. ``corpus-v1-full-seed0``."""
+    """Cache folder name of a corpus, e.g. ``corpus-v2-full-seed0``."""
     return f"corpus-v{BUILDER_VERSION}-{'small' if small else 'full'}-seed{seed}"
 
 
@@ -219,10 +220,17 @@ def recording_id(composer_index: int, candidate_index: int, segment: int) -> int
     return 10000 * (composer_index + 1) + 10 * candidate_index + segment
 
 
-def draw_ensemble(seed: int, rec_id: int):
-    """The ensemble of a recording: drawn from the seed and id only."""
-    rng = random.Random(f"ensemble-{seed}-{rec_id}")
-    return ENSEMBLES[rng.randrange(len(ENSEMBLES))]
+def draw_ensemble(seed: int, composer: str, slot: int):
+    """The ensemble of a composer's recording number ``slot``.
+
+    Each composer's slots run through its own seeded permutation of
+    :data:`ENSEMBLES`, over and over: every ensemble is about equally common
+    for every composer, so the ensemble says nothing about the composer, and
+    no instrument is left too rare by chance.
+    """
+    order = list(range(len(ENSEMBLES)))
+    random.Random(f"ensembles-{seed}-{composer}").shuffle(order)
+    return ENSEMBLES[order[slot % len(order)]]
 
 
 # --------------------------------------------------------------------------
@@ -369,7 +377,8 @@ def render_score(job: ScoreJob, staging: Path, *, spec: CorpusSpec, seed: int) -
         composition, movement, catalog = _describe(job.source, parsed.title)
         for k, t0, music_end, parts in sections:
             rec_id = recording_id(job.composer_index, job.candidate_index, k)
-            ensemble = draw_ensemble(seed, rec_id)
+            ensemble = draw_ensemble(
+                seed, job.composer, job.candidate_index * spec.max_segments + k)
             notes = orchestrate(parts, ensemble)
             seconds = music_end + _TAIL_SECONDS
             y = _synthesise(notes, seconds)
