@@ -247,8 +247,6 @@ def run(model, *, task="composer", features="stats", dataset="default", root=Non
     """
     from pathlib import Path
 
-    import pandas as pd
-
     from baselines import runs
     from baselines.datasets import load_dataset, make_feature_extractor
     from baselines.streaming import StreamingSampler, window_features

@@ -208,10 +208,6 @@ class ScaledModel(ClassifierMixin, BaseEstimator):
     def supports_partial_fit(self) -> bool:
         """Whether the classifier learns from mini-batches."""
         inner = self.estimator
-        while inner is not None and hasattr(inner, "estimator") and not hasattr(
-            inner, "partial_fit"
-        ):
-            inner = inner.estimator
         if isinstance(inner, MultiOutputClassifier):
             inner = inner.estimator
         if isinstance(inner, ConstantSafeClassifier):

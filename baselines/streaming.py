@@ -25,7 +25,6 @@ import math
 import numbers
 import sys
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
 
 import numpy as np
 from imblearn.over_sampling import RandomOverSampler
