@@ -42,6 +42,7 @@ complete; the metadata is written last, then the ``.complete`` marker.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import io
 import json
@@ -71,7 +72,7 @@ __all__ = [
 ]
 
 #: Bump when a change alters what a build writes; it keys the cache folder.
-BUILDER_VERSION = 2
+BUILDER_VERSION = 3
 
 METADATA_COLUMNS = (
     "id", "composer", "composition", "movement", "ensemble", "source",
@@ -175,7 +176,7 @@ def corpus_cache_dir() -> Path:
 
 
 def corpus_folder_name(*, small: bool = False, seed: int = 0) -> str:
-    """Cache folder name of a corpus, e.g. ``corpus-v2-full-seed0``."""
+    """Cache folder name of a corpus, e.g. ``corpus-v3-full-seed0``."""
     return f"corpus-v{BUILDER_VERSION}-{'small' if small else 'full'}-seed{seed}"
 
 
@@ -350,6 +351,7 @@ def _describe(source: str, title: str):
     """composition, movement and catalog name from a corpus path."""
     pieces = source.rsplit(".", 1)[0].split("/")[1:]  # drop the composer folder
     catalog = pieces[0].upper() if len(pieces) > 1 else pieces[-1].upper()
+    title = " ".join(title.split())
     if re.search(r"\.(mxl|xml|musicxml|krn)$", title, re.I):
         title = ""  # music21 fills in the file name when a score has no title
     composition = title or " ".join(pieces[:-1]) or pieces[-1]
@@ -476,11 +478,38 @@ def build_corpus(root, *, spec: CorpusSpec = FULL, seed: int = 0, n_jobs: int = 
     need; the first ``recordings_per_composer`` recordings in candidate order
     are kept.
     """
-    from tqdm.auto import tqdm
-
     root = Path(root)
     if (root / COMPLETE_MARKER).exists():
         return root
+    root.mkdir(parents=True, exist_ok=True)
+    with _build_lock(root):
+        if (root / COMPLETE_MARKER).exists():  # built while we waited
+            return root
+        _build(root, spec, seed, n_jobs, progress)
+    return root
+
+
+@contextlib.contextmanager
+def _build_lock(root: Path):
+    """Hold an exclusive lock on ``root`` so that two processes (two test
+    sessions, say) never build into the same folder at once; the operating
+    system releases it if the holder dies."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: no concurrent builds there, no lock
+        yield
+        return
+    with open(root / ".lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _build(root: Path, spec: CorpusSpec, seed: int, n_jobs: int, progress: bool) -> None:
+    from tqdm.auto import tqdm
+
     staging = root / _BUILD_DIR
     staging.mkdir(parents=True, exist_ok=True)
     for path in staging.glob("*.tmp-*"):
@@ -534,7 +563,6 @@ def build_corpus(root, *, spec: CorpusSpec = FULL, seed: int = 0, n_jobs: int = 
                 f"composer {composer}: only {len(kept[composer])} of {target} recordings "
                 "could be rendered", ScoreWarning, stacklevel=2)
     _finalise(root, staging, kept, spec, seed)
-    return root
 
 
 def _finalise(root: Path, staging: Path, kept, spec: CorpusSpec, seed: int) -> None:
