@@ -195,10 +195,9 @@ def window_products(frames: RecordingFrames, products, starts, n_samples: int) -
     if np.any(starts % hop):
         bad = starts[starts % hop != 0][:3]
         raise ValueError(f"starts {bad.tolist()} are not multiples of hop_length={hop}")
-    if np.any(starts < 0) or np.any(starts + n_samples > frames.n_samples):
-        raise ValueError(f"windows of n_samples={n_samples} at starts "
-                         f"[{starts.min()}, {starts.max()}] exceed the recording's "
-                         f"{frames.n_samples} samples")
+    if np.any(starts < 0) or np.any(starts >= frames.n_samples):
+        raise ValueError(f"windows at starts [{starts.min()}, {starts.max()}] lie outside "
+                         f"the recording's {frames.n_samples} samples")
     products = list(products)
     missing = [p.key for p in products if p.key not in frames.products]
     if missing:
@@ -206,11 +205,27 @@ def window_products(frames: RecordingFrames, products, starts, n_samples: int) -
     t = n_frames(n_samples, hop)
     n_left, first_right = edge_frames(n_samples, n_fft=n_fft, hop_length=hop)
     audio = frames.audio
-    if n_left >= first_right:
-        # Every frame touches an edge: compute the windows alone.
-        windows = np.stack([np.asarray(audio[s:s + n_samples], dtype=np.float32) for s in starts])
+    overrun = starts + n_samples > frames.n_samples
+    if n_left >= first_right or np.any(overrun):
+        # Every frame touches an edge, or windows run past the recording's end
+        # (a rounding of seconds to samples): compute those windows alone,
+        # samples past the end read as zeros.
+        alone = overrun if n_left < first_right else np.ones(len(starts), dtype=bool)
+        windows = np.zeros((int(alone.sum()), n_samples), dtype=np.float32)
+        for row, s in zip(windows, starts[alone]):
+            part = np.asarray(audio[s:s + n_samples], dtype=np.float32)
+            row[:len(part)] = part
         power = power_frames(windows, n_fft=n_fft, hop_length=hop)
-        return {p.key: p.apply(power, sr, n_fft) for p in products}
+        alone_out = {p.key: p.apply(power, sr, n_fft) for p in products}
+        if alone.all():
+            return alone_out
+        inside = window_products(frames, products, starts[~alone], n_samples)
+        out = {}
+        for key, block in inside.items():
+            full = np.empty((len(starts),) + block.shape[1:], dtype=np.float32)
+            full[~alone], full[alone] = block, alone_out[key]
+            out[key] = full
+        return out
     # Edge frames see the window's own zero padding.  Each is recomputed from
     # a short stretch of the recording (a memory map: only these samples are
     # read), all windows in one FFT call.

@@ -79,11 +79,28 @@ def test_bad_starts_and_params():
     frames = ext.recording_frames(np.zeros(3 * SR, np.float32))
     with pytest.raises(ValueError, match="not multiples of hop_length=512"):
         ext.from_frames(frames, [100], SR)
-    with pytest.raises(ValueError, match="exceed the recording"):
-        ext.from_frames(frames, [2 * SR // 512 * 512 + 512], SR)
+    with pytest.raises(ValueError, match="outside the recording"):
+        ext.from_frames(frames, [3 * SR // 512 * 512 + 512], SR)
+    with pytest.raises(ValueError, match="outside the recording"):
+        ext.from_frames(frames, [-512], SR)
+    with pytest.raises(ValueError, match="lack products"):
+        make_extractor("chroma").from_frames(frames, [0], SR)
     with pytest.raises(ValueError, match="n_mfcc=0 must be"):
         make_extractor("mfcc", n_mfcc=0).fit(np.zeros((1, SR)))
     with pytest.raises(ValueError, match="hop_length=0 must be"):
         make_extractor("logmel", hop_length=0).fit(np.zeros((1, SR)))
-    with pytest.raises(ValueError, match="lack products"):
-        make_extractor("chroma").from_frames(frames, [0], SR)
+
+
+def test_window_past_the_end_reads_zeros():
+    # seconds -> samples rounding can put a last window a few samples past the end
+    rng = np.random.default_rng(0)
+    y = rng.standard_normal(3 * SR).astype(np.float32)
+    ext = make_extractor("mel-chroma")
+    frames = ext.recording_frames(y)
+    start = (2 * SR // 512 + 1) * 512
+    assert start + SR > len(y)
+    padded = np.zeros((1, SR), np.float32)
+    padded[0, :len(y) - start] = y[start:]
+    out = ext.from_frames(frames, [0, start], SR)
+    np.testing.assert_allclose(out[1:], ext.transform(padded), atol=1e-4)
+    np.testing.assert_allclose(out[:1], ext.transform(y[None, :SR]), atol=1e-4)
