@@ -138,7 +138,6 @@ def test_doors_agree_for_unaligned_frame_params(n_fft, hop_length, recordings):
 
 def test_beats_found_on_clicks(recordings):
     from features.beat import beat_frames
-    from features.spectrogram import logmel_from_mel
 
     ext = make_extractor("logmel", output="image")
     logmel = ext.fit_transform(recordings[22050][None, : 5 * 22050])[0, 0]
