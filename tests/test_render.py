@@ -232,6 +232,10 @@ def test_assign_parts_fits_registers():
     quartet = ENSEMBLE_BY_NAME["String Quartet"].programs
     # Two parts: the first violin and the cello; the others stay silent.
     assert assign_parts([76.0, 48.0], quartet) == [0, 3]
+    # The top part leads: the flute of a wind quintet always plays.
+    quintet = ENSEMBLE_BY_NAME["Wind Quintet"].programs
+    assert assign_parts([70.0, 60.0, 50.0], quintet) == [0, 3, 4]  # horn: 60
+    assert assign_parts([60.0], quintet) == [3]  # one part: the best fit
     # SATB for violin, cello and piano: the cello takes the bass, the piano
     # the inner parts.
     trio = ENSEMBLE_BY_NAME["Piano Trio"].programs

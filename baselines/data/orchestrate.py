@@ -3,9 +3,10 @@
 Parts are ordered by register (median pitch, highest first) and matched to
 the ensemble's players, which are listed highest voice first:
 
-- no more parts than players: each part gets its own player, chosen in order
-  so that registers fit best (two parts in a string quartet go to the first
-  violin and the cello); the other players stay silent;
+- no more parts than players: each part gets its own player; the top and
+  bottom parts go to the first and last players, inner parts to the players
+  in between whose registers fit best (two parts in a string quartet go to
+  the first violin and the cello); the other players stay silent;
 - more parts than players, with a keyboard: the other players take one part
   each, spread from the top voice to the bass (a single one takes the part
   that fits its register best), and the keyboard takes all the rest;
@@ -89,9 +90,15 @@ def assign_parts(registers: list[float], programs: tuple[int, ...]) -> list[int]
     n_parts, n_players = len(registers), len(programs)
     if n_parts == 0:
         return []
+    if n_parts == 1:
+        fit = [abs(registers[0] - _centre(p)) for p in programs]
+        return [min(range(n_players), key=lambda j: (fit[j], j))]
     if n_parts <= n_players:
-        cost = [[abs(r - _centre(p)) for p in programs] for r in registers]
-        return _monotone_match(cost)
+        # Outer voices to the outer players (the top one usually leads the
+        # ensemble, the bottom one is its bass); inner voices where they fit.
+        inner = [[abs(r - _centre(p)) for p in programs[1:-1]] for r in registers[1:-1]]
+        middle = [j + 1 for j in _monotone_match(inner)] if inner else []
+        return [0] + middle + [n_players - 1]
     keyboards = [j for j, p in enumerate(programs) if p in KEYBOARD_PROGRAMS]
     if keyboards:
         others = [j for j, p in enumerate(programs) if p not in KEYBOARD_PROGRAMS]

@@ -72,7 +72,7 @@ __all__ = [
 ]
 
 #: Bump when a change alters what a build writes; it keys the cache folder.
-BUILDER_VERSION = 3
+BUILDER_VERSION = 4
 
 METADATA_COLUMNS = (
     "id", "composer", "composition", "movement", "ensemble", "source",
@@ -176,7 +176,7 @@ def corpus_cache_dir() -> Path:
 
 
 def corpus_folder_name(*, small: bool = False, seed: int = 0) -> str:
-    """Cache folder name of a corpus, e.g. ``corpus-v3-full-seed0``."""
+    """Cache folder name of a corpus, e.g. ``corpus-v4-full-seed0``."""
     return f"corpus-v{BUILDER_VERSION}-{'small' if small else 'full'}-seed{seed}"
 
 
