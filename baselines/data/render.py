@@ -51,7 +51,6 @@ import os
 import random
 import re
 import shutil
-import sys
 import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -536,7 +535,8 @@ def _build(root: Path, spec: CorpusSpec, seed: int, n_jobs: int, progress: bool)
                 n_scores = math.ceil(deficit / max(per_score, 0.5))
                 while n_scores > 0 and next_candidate[composer] < len(candidates[composer]):
                     i = next_candidate[composer]
-                    jobs.append(ScoreJob(composer, ci, i, candidates[composer][i], spec.max_segments))
+                    source = candidates[composer][i]
+                    jobs.append(ScoreJob(composer, ci, i, source, spec.max_segments))
                     next_candidate[composer] += 1
                     n_scores -= 1
             if not jobs:
