@@ -106,9 +106,18 @@ def resolve_device(name: str = "auto") -> torch.device:
 def device_name(device: torch.device) -> str:
     if device.type == "cuda":
         return torch.cuda.get_device_name(device)
+    # /proc/cpuinfo, not platform.processor(): that forks `uname -p`, and a
+    # forked child's peak RSS (which run files count) equals this process's.
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
     import platform
 
-    return platform.processor() or platform.machine() or "cpu"
+    return platform.machine() or "cpu"
 
 
 def autocast_dtype(device: torch.device):
