@@ -114,11 +114,11 @@ class Run:
 
     @property
     def corpus(self) -> str:
-        name = self._field("corpus_name") or self._field("corpus")
-        if name:
-            return Path(str(name)).name or str(name)
+        """Corpus name and fingerprint: runs on different data never share a table."""
+        name = self._field("corpus_name") or self.get("args", "dataset") or "corpus"
+        name = Path(str(name)).name or str(name)
         fingerprint = self.data.get("dataset_fingerprint")
-        return f"corpus {str(fingerprint)[:10]}" if fingerprint else "corpus"
+        return f"{name} corpus, fingerprint {str(fingerprint)[:10]}" if fingerprint else name
 
     @property
     def is_cnn(self) -> bool:

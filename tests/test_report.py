@@ -185,3 +185,15 @@ def test_report_from_small_runs_of_the_learning_curve_command(small_corpus_root,
         assert row["training windows"] == str(data["train_windows"])
     assert (results / "learning_curves_composer.png").exists()
     assert "From: " in text and "confusion_sgd-hinge.png" in text
+
+
+def test_runs_on_different_corpora_never_share_a_table(results):
+    other = json.loads((results / "knn-mfcc" / "run.json").read_text())
+    other["dataset_fingerprint"] = "ffff0000ffff"
+    (results / "knn-other-corpus").mkdir()
+    (results / "knn-other-corpus" / "run.json").write_text(json.dumps(other))
+    text = report.render_report(results, results / "README.md", plots=False)
+    sections = [l for l in text.splitlines() if l.startswith("## Task: composer")]
+    assert len(sections) == 2
+    assert any("fingerprint ffff0000ff" in s for s in sections)
+    assert any("fingerprint abc123def4" in s for s in sections)
