@@ -482,7 +482,12 @@ def render_report(results_dir, out=None, *, plots=True) -> str:
         "from (the `points.csv` beside it holds the learning curve).  Metrics "
         "are on held-out windows of held-out recordings; recording accuracy "
         "votes the windows of each held-out recording.  Where a model and "
-        "feature set ran more than once, the newest run is shown.",
+        "feature set ran more than once, the newest run is shown.  Timings "
+        "are as each command measured them: the classical models' fit and "
+        "predict seconds exclude feature extraction (frames come from the "
+        "on-disk cache), the CNN's include its spectrograms (computed on the "
+        "device); for the classical models with several seeds the metrics are "
+        "the mean over seeds at the largest train size.",
         "",
     ]
     if not runs:
