@@ -19,7 +19,6 @@ from .common import (
     PROFILE,
     SEED,
     Benchmark,
-    Predictor,
     load_corpus,
     model_dataset,
     optional_import,
@@ -64,7 +63,7 @@ def build(name: str):
     return models.make_model(name, TASK, random_state=SEED)
 
 
-class ModelSuite(Predictor, Benchmark):
+class ModelSuite(Benchmark):
     """Fit/predict time and peak memory, held-out scores, per model and size."""
 
     param_names = ["model", "train_windows"]
@@ -99,6 +98,12 @@ class ModelSuite(Predictor, Benchmark):
 
     def peakmem_fit(self, *args):
         build(self.model).fit(self.X_train, self.y_train)
+
+    def time_predict(self, *args):
+        self.estimator.predict(self.X_test)
+
+    def peakmem_predict(self, *args):
+        self.estimator.predict(self.X_test)
 
     def _scores(self):
         models = require("baselines.models")

@@ -91,7 +91,10 @@ def main(argv=None) -> int:
     if rc != 0:
         print(f"benchmarks.check: `asv machine --yes` failed (exit {rc})", file=sys.stderr)
         return 1
-    run = ["run", "--python=same", "--quick", "--show-stderr", "--machine", args.machine]
+    # forkserver: the suite (and librosa, ~4 s) is imported once, not once
+    # per benchmark and parameter combination as with the default spawn.
+    run = ["run", "--python=same", "--quick", "--show-stderr", "--durations=5",
+           "--launch-method=forkserver", "--machine", args.machine]
     if args.bench:
         run += ["--bench", args.bench]
     rc, output = asv(*run, env=env)

@@ -174,16 +174,6 @@ class Benchmark:
     rounds = PROFILE.rounds
 
 
-class Predictor:
-    """Mixin for estimators: ``time_predict`` and ``peakmem_predict``."""
-
-    def time_predict(self, *args):
-        self.estimator.predict(self.X_test)
-
-    def peakmem_predict(self, *args):
-        self.estimator.predict(self.X_test)
-
-
 # --------------------------------------------------------------------------
 # Optional modules.  A benchmark whose module has not landed is skipped
 # (asv skips a benchmark whose setup raises NotImplementedError), never an
