@@ -59,7 +59,7 @@ TABLE_COLUMNS = (
     ("predict s / 1000 windows", ("predict_seconds_per_1000",), "seconds"),
     ("peak memory MB", ("peak_memory_mb",), "integer"),
     ("training windows", ("train_windows",), "integer"),
-    ("seed", ("seed",), "integer"),
+    ("seed", ("seed",), "seeds"),
 )
 
 #: The score a task's learning curve plots (first one present).
@@ -182,6 +182,10 @@ def format_value(value, kind: str) -> str:
         return f"{float(value):.4f}"
     if kind == "seconds":
         return f"{float(value):.3g}"
+    if kind == "seeds":
+        if isinstance(value, (list, tuple)):
+            return ", ".join(str(int(v)) for v in value)
+        return f"{int(value)}"
     if kind == "integer":
         return f"{int(round(float(value)))}"
     return str(value)
@@ -197,8 +201,10 @@ def task_tables(runs) -> dict:
     rows = {}
     for (corpus, task, model, features), run in _latest_per_row(runs).items():
         row = {"model": model, "features": features}
-        for title, keys, _ in TABLE_COLUMNS:
+        for title, keys, kind in TABLE_COLUMNS:
             row[title] = run.get(*keys)
+            if kind == "seeds" and isinstance(run.data.get("seeds"), list):
+                row[title] = run.data["seeds"]  # metrics are their mean
         row["source"] = run.source
         row["_rank"] = (0 if run.is_dummy else 2 if run.is_cnn else 1,
                         -_score(run, task))
@@ -239,6 +245,7 @@ def _markdown_table(frame: pd.DataFrame, formats: dict) -> str:
 
 def _missing(value) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
+
 
 
 #: (column title, key in run.json, format) of the CNN runs' table.
@@ -476,8 +483,9 @@ def render_report(results_dir, out=None, *, plots=True) -> str:
     lines = [
         "# Results",
         "",
-        "Written by `python -m baselines.report` from the run files below "
-        f"`{rel(results_dir) if results_dir != out.parent else '.'}`; do not "
+        "Written by `python -m baselines.report` from the run files "
+        + (f"below `{rel(results_dir)}`" if results_dir.resolve()
+           != out.parent.resolve() else "in this folder") + "; do not "
         "edit by hand.  Each row's `source` is the `run.json` it was read "
         "from (the `points.csv` beside it holds the learning curve).  Metrics "
         "are on held-out windows of held-out recordings; recording accuracy "
