@@ -548,17 +548,22 @@ def render_report(results_dir, out=None, *, plots=True) -> str:
                       f"![confusion {run.model}]({rel(path)})", "",
                       f"From: `{run.source}`", ""]
         chosen = []
-        for predicate in (lambda r: not r.is_cnn and not r.is_dummy,
-                          lambda r: r.is_cnn):
+        for kind, predicate in (
+                ("classical model", lambda r: not r.is_cnn and not r.is_dummy),
+                ("CNN", lambda r: r.is_cnn)):
             candidates = [r for r in latest if predicate(r)
                           and per_instrument_accuracy_of(r)]
             if candidates:
                 chosen.append(max(candidates, key=lambda r: (
                     _score(r, "instruments"), _order(r))))
+            else:
+                notes.append(f"no {kind} in the per-instrument accuracy plot: "
+                             "no such run file holds `per_instrument_accuracy`")
         path = figures / "instrument_accuracy.png"
         sources = plot_instrument_accuracy(chosen, path)
         if sources:
-            lines += ["### Per-instrument accuracy (best classical model and CNN)",
+            lines += ["### Per-instrument accuracy (best run of each kind that "
+                      "records it, by instrument exact match)",
                       "", f"![per-instrument accuracy]({rel(path)})", "",
                       "From: " + ", ".join(f"`{s}`" for s in sources), ""]
         else:
