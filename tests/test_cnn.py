@@ -200,3 +200,16 @@ def test_command_trains_small_cnn_on_cpu_and_report_traces_it(small_corpus_root,
     assert f"{final['metrics']['composer_accuracy']:.4f}" in row[0]
     assert f"| {final['windows_per_second']:.3g} |" in row[1]
     assert (results / "confusion_cnn-small.png").exists()
+
+
+def test_front_end_and_eval_grid_are_the_features_study_preset():
+    """Same STFT as ``spectrogram-128``, so the CNN's held-out windows (drawn on
+    its hop grid with the same seed) are the SGD-on-spectrogram models'."""
+    from baselines.cnn import frontend
+    from features.registry import make_extractor
+
+    extractor = make_extractor("spectrogram-128")
+    assert (extractor.sr, extractor.n_fft, extractor.hop_length) == (
+        frontend.SR, frontend.N_FFT, frontend.HOP_LENGTH)
+    assert tuple(extractor.shape) == (STUDY.n_bins, STUDY.n_frames)
+    assert extractor.eps == frontend.EPS
