@@ -129,3 +129,27 @@ def test_check_passes_a_clean_run():
 
     output = "[ 50.00%] ··· bench_models.ModelSuite.time_predict   ok\n"
     assert failures(output) == []
+
+
+def test_report_marks_each_target_pass_or_short():
+    from benchmarks.report import summary_rows
+
+    results = {
+        "epoch": {"features": "stats", "windows": 100, "ratio": 25.0},
+        "first_pass": {"features": "stats", "fraction": 0.4},
+        "streaming": [
+            {"model": "sgd-hinge", "factor": 1, "peak_mb": 10.0},
+            {"model": "sgd-hinge", "factor": 4, "peak_mb": 10.5},
+        ],
+        "models": [{"model": "knn", "predict_exponent": 1.3}],
+    }
+    rows = summary_rows(results)
+    assert [verdict for *_, verdict in rows] == ["pass", "**short**", "pass", "**short**"]
+    assert rows[2][1].startswith("+5.0%")
+
+
+def test_exponent_of_linear_and_quadratic_growth():
+    from benchmarks.report import exponent
+
+    assert exponent(1.0, 4.0) == pytest.approx(1.0)
+    assert exponent(1.0, 16.0) == pytest.approx(2.0)
