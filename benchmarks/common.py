@@ -240,7 +240,8 @@ def corpus_root(corpus: str = "small", copies: int = 1, seed: int = SEED) -> Pat
     import pandas as pd
 
     musicnet = require("baselines.data.musicnet")
-    target = cache_dir() / f"corpus-{corpus}-seed{seed}-x{copies}"
+    # Named after the source folder, which names the builder's version.
+    target = cache_dir() / f"{root.name}-x{copies}"
     done = target / ".complete"
     if done.exists():
         return target
