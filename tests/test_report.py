@@ -167,7 +167,8 @@ def test_report_from_small_runs_of_the_learning_curve_command(small_corpus_root,
 
     results = tmp_path / "results"
     common = ["--dataset", "small", "--root", str(small_corpus_root),
-              "--train-sizes", "0.5,1.0", "--n-seeds", "1", "--eval-windows", "4",
+              "--train-sizes", "0.5,1.0", "--windows-per-epoch", "120",
+              "--n-seeds", "1", "--eval-windows", "4",
               "--out", str(results), "--no-progress"]
     assert learning_curve.main(["dummy", "--features", "stats", *common]) == 0
     assert learning_curve.main(["sgd-hinge", "--features", "stats", "--epochs", "2",
