@@ -26,7 +26,7 @@ independent sigmoids (``BCEWithLogitsLoss``).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 import torch
 from torch import nn

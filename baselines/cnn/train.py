@@ -23,7 +23,6 @@ host memory and non-blocking copies.
 
 from __future__ import annotations
 
-import math
 import resource
 import time
 from dataclasses import asdict, dataclass, field
