@@ -74,16 +74,21 @@ def test_same_arguments_same_csv_and_reuse(small_corpus_root, tmp_path):
 
 
 def test_dask_cluster_gives_loky_numbers(small_corpus_root, tmp_path):
-    pytest.importorskip("dask.distributed")
+    distributed = pytest.importorskip("dask.distributed")
     kwargs = dict(n_seeds=2, n_jobs=2)
     loky = fast_run(small_corpus_root, tmp_path / "loky", "sgd-hinge", backend="loky",
                     **kwargs)
-    dask = fast_run(small_corpus_root, tmp_path / "dask", "sgd-hinge", backend="dask",
-                    **kwargs)
+    # --scheduler ADDRESS: a cluster started outside the command
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster:
+        dask = fast_run(small_corpus_root, tmp_path / "dask", "sgd-hinge", backend="dask",
+                        scheduler=cluster.scheduler_address, **kwargs)
     name = loky["run_dir"].split("/")[-1]
     assert ((tmp_path / "loky" / name / "points.csv").read_bytes()
             == (tmp_path / "dask" / name / "points.csv").read_bytes())
     assert loky["metrics"]["composer_accuracy"] == dask["metrics"]["composer_accuracy"]
+    with pytest.raises(ValueError, match="--scheduler needs --backend dask"):
+        fast_run(small_corpus_root, tmp_path, "knn", scheduler=cluster.scheduler_address)
 
 
 def test_held_out_windows_are_shared_and_fixed(small_corpus_root, tmp_path):
