@@ -122,7 +122,9 @@ def librosa_reference(extractor):
     name = type(extractor).__name__
     per_window = {
         "SummaryStatistics": lambda y: np.concatenate(
-            [statistics(logmel(y)), statistics(chroma(y)), statistics(mfcc(y))]
+            [statistics(logmel(y)), statistics(chroma(y)), statistics(mfcc(y)),
+             statistics(librosa.feature.delta(mfcc(y))),
+             statistics(librosa.feature.tonnetz(chroma=chroma(y)))]
         ),
         "MFCC": mfcc,
         "Chroma": chroma,

@@ -2,7 +2,9 @@
 
 Per coefficient over a window's frames: mean, std, skew, kurtosis (Fisher),
 median, min, max; names ``<block>_<stat>_<coef>``, e.g. ``mfcc_mean_01``,
-ordered block, statistic, coefficient as FMA's ``features.csv``.
+ordered block, statistic, coefficient as FMA's ``features.csv``.  The blocks
+are MFCC, chroma, and optionally MFCC deltas and tonnetz (FMA's set has
+tonnetz; deltas carry the short-term dynamics that frame statistics lose).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import numpy as np
 
 from .base import FrameExtractor
 from .chroma import chroma_from_energies, chroma_product
-from .mfcc import mfcc_from_mel
+from .mfcc import add_deltas, mfcc_from_mel
 from .spectrogram import _check_mel_params, mel_product
 
 __all__ = ["STATISTICS", "frame_statistics", "SummaryStatistics"]
@@ -60,13 +62,26 @@ class SummaryStatistics(FrameExtractor):
     fmin : float, default=0.0
     fmax : float or None, default=None
     top_db : float or None, default=80.0
+    deltas : bool, default=True
+        Add the statistics of the first-order MFCC deltas
+        (``librosa.feature.delta``, width 9, per window): block ``mfcc_delta``.
+    tonnetz : bool, default=True
+        Add the statistics of the tonal centroids
+        (``librosa.feature.tonnetz`` of the chroma frames): block ``tonnetz``
+        (needs ``n_chroma=12``).
 
-    Output has ``7 * (n_mfcc + n_chroma)`` columns (224 by default), named by
-    ``get_feature_names_out``: ``mfcc_mean_01`` ... ``chroma_max_12``.
+    Output has ``7 * (n_mfcc + n_chroma + n_mfcc * deltas + 6 * tonnetz)``
+    columns (406 by default), named by ``get_feature_names_out``:
+    ``mfcc_mean_01`` ... ``chroma_max_12``, ``mfcc_delta_mean_01`` ...,
+    ``tonnetz_mean_01`` ... ``tonnetz_max_06``.
+
+    On the default corpus's held-out recordings the two optional blocks
+    raised SGD and logistic-regression composer accuracy by about two
+    points over MFCC + chroma alone (measured once, seed 0).
     """
 
     def __init__(self, *, sr=22050, n_fft=2048, hop_length=512, n_mels=128, n_mfcc=20,
-                 n_chroma=12, fmin=0.0, fmax=None, top_db=80.0):
+                 n_chroma=12, fmin=0.0, fmax=None, top_db=80.0, deltas=True, tonnetz=True):
         self.sr = sr
         self.n_fft = n_fft
         self.hop_length = hop_length
@@ -76,21 +91,55 @@ class SummaryStatistics(FrameExtractor):
         self.fmin = fmin
         self.fmax = fmax
         self.top_db = top_db
+        self.deltas = deltas
+        self.tonnetz = tonnetz
 
     def _check_extra_params(self):
         _check_mel_params(self)
         if not isinstance(self.n_mfcc, (int, np.integer)) or not 1 <= self.n_mfcc <= self.n_mels:
             raise ValueError(f"n_mfcc={self.n_mfcc!r} must be an integer in [1, n_mels={self.n_mels}]")
+        if self.tonnetz and self.n_chroma != 12:
+            raise ValueError(f"tonnetz=True needs n_chroma=12, got n_chroma={self.n_chroma!r}")
+
+    def _min_samples(self) -> int:
+        # Deltas need librosa's width of 9 frames inside every window.
+        if self.deltas:
+            return max(self.n_fft, 8 * self.hop_length + 1)
+        return self.n_fft
+
+    def _blocks(self):
+        blocks = [("mfcc", self.n_mfcc), ("chroma", self.n_chroma)]
+        if self.deltas:
+            blocks.append(("mfcc_delta", self.n_mfcc))
+        if self.tonnetz:
+            blocks.append(("tonnetz", 6))
+        return blocks
 
     def frame_products(self):
         return [mel_product(self.n_mels, self.fmin, self.fmax), chroma_product(self.n_chroma)]
 
     def _window_features(self, products):
         mel, raw = (products[p.key] for p in self.frame_products())
-        return np.concatenate([frame_statistics(mfcc_from_mel(mel, self.n_mfcc, self.top_db)),
-                               frame_statistics(chroma_from_energies(raw))], axis=-1)
+        mfcc = mfcc_from_mel(mel, self.n_mfcc, self.top_db)
+        chroma = chroma_from_energies(raw)
+        blocks = [mfcc, chroma]
+        if self.deltas:
+            blocks.append(add_deltas(mfcc, 1)[..., self.n_mfcc:, :])
+        if self.tonnetz:
+            blocks.append(tonnetz_from_chroma(chroma))
+        return np.concatenate([frame_statistics(b) for b in blocks], axis=-1)
 
     def get_feature_names_out(self, input_features=None):
-        """``mfcc_mean_01`` ... ``chroma_max_12`` (block, statistic, coefficient)."""
-        return np.asarray(statistic_names([("mfcc", self.n_mfcc), ("chroma", self.n_chroma)]),
-                          dtype=object)
+        """``mfcc_mean_01`` ... ``tonnetz_max_06`` (block, statistic, coefficient)."""
+        return np.asarray(statistic_names(self._blocks()), dtype=object)
+
+
+def tonnetz_from_chroma(chroma: np.ndarray) -> np.ndarray:
+    """``librosa.feature.tonnetz(chroma=...)`` of ``(n, 12, t)`` frames.
+
+    A per-frame projection (L1-normalised chroma onto six tonal centroids),
+    so it slices like the chroma it comes from; silent frames stay zero.
+    """
+    import librosa
+
+    return librosa.feature.tonnetz(chroma=chroma).astype(np.float32)
