@@ -63,6 +63,12 @@ def make_feature_extractor(name, **params):
     return make_extractor(name, **params)
 
 
+#: The original MusicNet study's class filter: composers with fewer than 5
+#: recordings and instruments playing in fewer than 10 are dropped.
+STUDY_MIN_COMPOSER_RECORDINGS = 5
+STUDY_MIN_INSTRUMENT_RECORDINGS = 10
+
+
 @dataclass(frozen=True)
 class Dataset:
     """A corpus, filtered and split by recording.
@@ -204,8 +210,9 @@ def load_dataset(name="default", *, root=None, seed=0, test_size=0.25,
         official train/test folders).
     test_size : float
     min_composer_recordings, min_instrument_recordings : int, optional
-        Class filter thresholds; default the study's 5 and 10 on MusicNet,
-        and 2 and 2 on the rendered corpora (whose composers have few pieces).
+        Class filter thresholds; default (None) the original study's 5 and 10,
+        on every corpus.  On the default corpus this drops the oboe (7
+        recordings), which leaves the study's 10 instruments.
     length : float
         Window length in seconds.
 
@@ -226,20 +233,21 @@ def load_dataset(name="default", *, root=None, seed=0, test_size=0.25,
         root = Path(root)
         if not root.is_dir():
             raise ValueError(f"MusicNet root {str(root)!r} is not a folder")
-        defaults = (5, 10)
     else:
         if root is None:
             from baselines.data.render import default_corpus
 
             root = default_corpus(small=(name == "small"), progress=progress, n_jobs=n_jobs)
-        defaults = (2, 2)
     corpus = MusicNetCorpus(root)
     if len(corpus) == 0:
         raise ValueError(f"{str(root)!r} holds no MusicNet-format recordings")
     filtered = filter_classes(
         corpus.recordings,
-        min_composer_recordings=min_composer_recordings or defaults[0],
-        min_instrument_recordings=min_instrument_recordings or defaults[1],
+        min_composer_recordings=(STUDY_MIN_COMPOSER_RECORDINGS if min_composer_recordings is None
+                                 else min_composer_recordings),
+        min_instrument_recordings=(STUDY_MIN_INSTRUMENT_RECORDINGS
+                                   if min_instrument_recordings is None
+                                   else min_instrument_recordings),
         length=length,
     )
     train, test = split_recordings(filtered.recordings, test_size=test_size, random_state=seed)

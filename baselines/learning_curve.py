@@ -539,11 +539,10 @@ def build_parser():
     parser.add_argument("--eval-windows", type=int, default=100,
                         help="windows drawn per held-out recording (default: 100, the study's)")
     parser.add_argument("--min-composer-recordings", type=int, default=None,
-                        help="drop composers with fewer recordings (default: 5 on MusicNet, "
-                        "2 on the rendered corpora)")
+                        help="drop composers with fewer recordings (default: 5, the study's)")
     parser.add_argument("--min-instrument-recordings", type=int, default=None,
-                        help="drop instruments playing in fewer recordings (default: 10 on "
-                        "MusicNet, 2 on the rendered corpora)")
+                        help="drop instruments playing in fewer recordings (default: 10, the "
+                        "study's)")
     parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                         help="model parameter, repeatable, e.g. n_components=32 "
                         "(default: the registry's)")
