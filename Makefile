@@ -37,7 +37,14 @@ endif
 
 DEMO_ARGS ?=
 
-.PHONY: demo test install install-test clean-stamps
+# Every number under results/: each classical model on each task, the small
+# CNN (the study's full network where a GPU is present), the performance
+# report, then the tables.  Seeds are the commands' defaults, recorded in
+# each run.json.
+RESULT_MODELS ?= dummy dummy-stratified knn adaboost adaboost-logistic sgd-perceptron sgd-hinge sgd-log sgd-modified-huber
+RESULT_TASKS ?= composer instruments joint
+
+.PHONY: demo test results install install-test clean-stamps
 
 demo: $(STAMPS)/core
 	$(PY) -m baselines.learning_curve knn $(DEMO_ARGS)
@@ -46,6 +53,15 @@ demo: $(STAMPS)/core
 test: $(STAMPS)/test
 	$(PY) -m pytest
 	$(PY) -m benchmarks.check
+
+results: $(STAMPS)/test
+	set -e; for task in $(RESULT_TASKS); do for model in $(RESULT_MODELS); do \
+	  $(PY) -m baselines.learning_curve $$model --task $$task --no-progress; \
+	done; done
+	$(PY) -m baselines.cnn --task composer --device auto --no-progress
+	$(PY) -m baselines.cnn --task joint --device auto --no-progress
+	$(PY) -m benchmarks.report
+	$(PY) -m baselines.report
 
 install: $(STAMPS)/core
 install-test: $(STAMPS)/test
