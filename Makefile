@@ -47,6 +47,7 @@ RESULT_TASKS ?= composer instruments joint
 .PHONY: demo test results install install-test clean-stamps
 
 demo: $(STAMPS)/core
+	$(PY) -m baselines.data.render
 	$(PY) -m baselines.learning_curve knn $(DEMO_ARGS)
 	$(PY) -m baselines.report
 
