@@ -181,7 +181,9 @@ def evaluate_instruments(Y_true, Y_pred, *, Y_score=None, names=None) -> dict:
     -------
     dict
         ``exact_match``, ``hamming_loss``, ``micro_f1``, ``macro_f1``,
-        ``roc_auc`` (dict name -> float, only the columns where it is defined).
+        ``per_instrument_accuracy`` (dict name -> fraction of windows whose
+        column is right), ``roc_auc`` (dict name -> float, only the columns
+        where it is defined).
     """
     Y_true, Y_pred = validate_multilabel(Y_true, Y_pred)
     n_labels = Y_true.shape[1]
@@ -196,6 +198,9 @@ def evaluate_instruments(Y_true, Y_pred, *, Y_score=None, names=None) -> dict:
         "hamming_loss": float(np.mean(Y_true != Y_pred)),
         "micro_f1": float(skm.f1_score(Y_true, Y_pred, average="micro", zero_division=0)),
         "macro_f1": float(skm.f1_score(Y_true, Y_pred, average="macro", zero_division=0)),
+        "per_instrument_accuracy": {
+            str(name): float(a) for name, a in zip(names, np.mean(Y_true == Y_pred, axis=0))
+        },
         "roc_auc": {},
     }
     if Y_score is not None:

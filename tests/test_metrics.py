@@ -100,3 +100,12 @@ def test_evaluate_joint_has_stable_keys():
 def test_metric_inputs_are_validated(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_per_instrument_accuracy_counts_each_column():
+    Y_true = np.array([[1, 0], [1, 1], [0, 0], [0, 1]])
+    Y_pred = np.array([[1, 1], [1, 1], [1, 0], [0, 1]])
+    result = M.evaluate_instruments(Y_true, Y_pred, names=["violin", "cello"])
+    assert result["per_instrument_accuracy"] == {"violin": 0.75, "cello": 0.75}
+    result = M.evaluate_instruments(Y_true[:2], Y_pred[:2], names=["violin", "cello"])
+    assert result["per_instrument_accuracy"] == {"violin": 1.0, "cello": 0.5}

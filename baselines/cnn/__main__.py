@@ -31,12 +31,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="corpus folder (required for musicnet; default: the "
                    "rendered corpus)")
     p.add_argument("--min-composer-recordings", type=int, default=None,
-                   help="drop composers with fewer recordings (default: 5 on "
-                   "MusicNet, 2 on the rendered corpora), as the learning-curve "
-                   "command")
+                   help="drop composers with fewer recordings (default: 5, the "
+                   "study's, as the learning-curve command)")
     p.add_argument("--min-instrument-recordings", type=int, default=None,
                    help="drop instruments playing in fewer recordings (default: "
-                   "10 on MusicNet, 2 on the rendered corpora)")
+                   "10, the study's)")
     p.add_argument("--device", default="auto",
                    help="auto, cpu, cuda or cuda:N (default: auto = CUDA if available)")
     p.add_argument("--epochs", type=int, default=20,

@@ -307,10 +307,8 @@ def evaluate_predictions(task, data: CNNData, predictions) -> dict:
         kwargs.update(Y_true=predictions["Y"], Y_pred=Y_pred, Y_score=scores,
                       instrument_names=names)
     metrics = evaluate(task, **kwargs)
-    if "instrument_scores" in predictions:
-        correct = (kwargs["Y_true"] == kwargs["Y_pred"]).mean(axis=0)
-        metrics["per_instrument_accuracy"] = {
-            n: float(a) for n, a in zip(names, correct)}
+    if "instruments" in metrics:
+        metrics["per_instrument_accuracy"] = metrics["instruments"]["per_instrument_accuracy"]
     return metrics
 
 
