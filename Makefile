@@ -49,7 +49,7 @@ RESULT_TASKS ?= composer instruments joint
 demo: $(STAMPS)/core
 	$(PY) -m baselines.data.render
 	$(PY) -m baselines.learning_curve knn $(DEMO_ARGS)
-	$(PY) -m baselines.report
+	$(PY) -m baselines.report --readme README.md
 
 test: $(STAMPS)/test
 	$(PY) -m pytest
@@ -62,7 +62,7 @@ results: $(STAMPS)/test
 	$(PY) -m baselines.cnn --task composer --device auto --no-progress
 	$(PY) -m baselines.cnn --task joint --device auto --no-progress
 	$(PY) -m benchmarks.report
-	$(PY) -m baselines.report
+	$(PY) -m baselines.report --readme README.md
 
 install: $(STAMPS)/core
 install-test: $(STAMPS)/test

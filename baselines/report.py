@@ -586,14 +586,59 @@ def main(argv=None) -> int:
                         help="markdown file to write (default: RESULTS/README.md)")
     parser.add_argument("--no-plots", action="store_true",
                         help="tables only (default: draw the plots)")
+    parser.add_argument("--readme", default=None, metavar="FILE",
+                        help="also copy the tables into FILE between the lines "
+                        f"{README_BEGIN!r} and {README_END!r} (default: none)")
     args = parser.parse_args(argv)
     results = Path(args.results)
     if not results.is_dir():
         parser.error(f"--results {results} is not a folder")
     out = Path(args.out) if args.out else results / "README.md"
-    render_report(results, out, plots=not args.no_plots)
+    markdown = render_report(results, out, plots=not args.no_plots)
     print(f"wrote {out} from {len(load_runs(results))} run files")
+    if args.readme:
+        try:
+            update_readme(args.readme, markdown, source=out)
+        except ValueError as error:
+            parser.error(str(error))
+        print(f"updated the tables in {args.readme}")
     return 0
+
+
+README_BEGIN = "<!-- results:begin -->"
+README_END = "<!-- results:end -->"
+
+
+def update_readme(readme, report_markdown: str, *, source) -> str:
+    """Replace the block between :data:`README_BEGIN` and :data:`README_END`
+    in ``readme`` with the report's tables (its ``## Task`` and
+    ``## Reported`` sections, one heading level down).
+
+    Raises
+    ------
+    ValueError
+        If ``readme`` lacks either marker line.
+    """
+    path = Path(readme)
+    text = path.read_text()
+    if README_BEGIN not in text or README_END not in text:
+        raise ValueError(f"{path}: no {README_BEGIN!r} ... {README_END!r} block to update")
+    sections, keep = [], False
+    for line in report_markdown.splitlines():
+        if line.startswith("## "):
+            keep = line.startswith(("## Task", "## Reported", "## CNN"))
+        if keep:
+            sections.append("#" + line if line.startswith("## ") else line)
+    block = "\n".join([
+        README_BEGIN,
+        f"Copied from `{Path(source).as_posix()}` by `python -m baselines.report "
+        f"--readme {path.name}`; sources are relative to its folder.",
+        "", *sections, README_END,
+    ])
+    head, rest = text.split(README_BEGIN, 1)
+    tail = rest.split(README_END, 1)[1]
+    path.write_text(head + block + tail)
+    return block
 
 
 if __name__ == "__main__":

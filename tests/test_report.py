@@ -198,3 +198,28 @@ def test_runs_on_different_corpora_never_share_a_table(results):
     assert len(sections) == 2
     assert any("fingerprint ffff0000ff" in s for s in sections)
     assert any("fingerprint abc123def4" in s for s in sections)
+
+
+def test_update_readme_replaces_only_the_marked_block(tmp_path):
+    from baselines.report import README_BEGIN, README_END, update_readme
+
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# title\n\nintro\n\n{README_BEGIN}\nold table\n{README_END}\n\nafter\n")
+    report = ("# Results\n\nfront matter\n\n## Task: composer (default corpus)\n\n| a |\n|---|\n"
+              "| 1 |\n\n## Reported by the original study\n\n| b |\n\n## Plots\n\n![x](x.png)\n")
+    update_readme(readme, report, source=tmp_path / "results" / "README.md")
+    text = readme.read_text()
+    assert text.startswith("# title\n\nintro\n\n") and text.endswith("\n\nafter\n")
+    assert "old table" not in text and "front matter" not in text and "x.png" not in text
+    assert "### Task: composer (default corpus)" in text and "| 1 |" in text
+    assert "### Reported by the original study" in text
+
+
+def test_update_readme_without_markers_is_an_error(tmp_path):
+    from baselines.report import update_readme
+
+    readme = tmp_path / "README.md"
+    readme.write_text("# no block\n")
+    with pytest.raises(ValueError, match="no '<!-- results:begin -->'"):
+        update_readme(readme, "## Task: x\n", source="results/README.md")
+    assert readme.read_text() == "# no block\n"
