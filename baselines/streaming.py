@@ -511,15 +511,15 @@ def measure_epoch_memory(sampler: StreamingSampler, epoch: int = 0,
     }
 
 
-class _Copy:
-    """A recording under a new id (the 4x corpus repeats the real recordings)."""
+def repeated_recordings(recordings, factor: int, *, id_step: int = 10**7) -> list:
+    """``recordings`` repeated ``factor`` times, copy ``k`` under ids shifted by
+    ``k * id_step``: a corpus ``factor`` times the size for memory and cost
+    measurements, sharing the originals' files (and so their cached frames).
+    """
+    import dataclasses
 
-    def __init__(self, recording, new_id):
-        self._recording = recording
-        self.id = new_id
-
-    def __getattr__(self, name):
-        return getattr(self._recording, name)
+    return [r if k == 0 else dataclasses.replace(r, id=r.id + k * id_step)
+            for k in range(int(factor)) for r in recordings]
 
 
 def main(argv=None) -> int:
@@ -557,10 +557,7 @@ def main(argv=None) -> int:
     cache = dataset.frame_cache()
     base = list(dataset.train)
     for factor in (int(f) for f in args.factors.split(",")):
-        recordings = [
-            r if copy == 0 else _Copy(r, r.id + copy * 10**7)
-            for copy in range(factor) for r in base
-        ]
+        recordings = repeated_recordings(base, factor)
         sampler = StreamingSampler(
             recordings, extractor, composers=dataset.composers, programs=dataset.programs,
             windows_per_recording=args.windows_per_recording, batch_size=args.batch_size,

@@ -274,17 +274,6 @@ def models(profile, repeat: int) -> list[dict]:
     return rows
 
 
-class _Copy:
-    """A recording under a new id: the 4x corpus repeats the recordings."""
-
-    def __init__(self, recording, new_id):
-        self._recording = recording
-        self.id = new_id
-
-    def __getattr__(self, name):
-        return getattr(self._recording, name)
-
-
 def streaming_memory(profile, models_to_run=("sgd-hinge",), factors=(1, 4)) -> list[dict]:
     """Peak memory (tracemalloc) of one streaming epoch, corpus x1 and x4.
 
@@ -304,8 +293,7 @@ def streaming_memory(profile, models_to_run=("sgd-hinge",), factors=(1, 4)) -> l
     windows_per_recording = -(-2 * batch_size // len(train))
 
     def sampler_for(factor):
-        recordings = [r if k == 0 else _Copy(r, r.id + k * step)
-                      for k in range(factor) for r in train]
+        recordings = streaming.repeated_recordings(train, factor, id_step=step)
         return streaming.StreamingSampler(
             recordings, extractor, composers=composers, programs=programs,
             windows_per_recording=windows_per_recording, strategy="none",
