@@ -37,8 +37,8 @@ endif
 
 DEMO_ARGS ?=
 
-# Every number under results/: each classical model on each task, the small
-# CNN (the study's full network where a GPU is present), the performance
+# Every number under results/: each classical model on each task (and SGD on
+# the study's spectrogram images), the small CNN (the study's full network where a GPU is present), the performance
 # report, then the tables.  Seeds are the commands' defaults, recorded in
 # each run.json.
 RESULT_MODELS ?= dummy dummy-stratified knn adaboost adaboost-logistic sgd-perceptron sgd-hinge sgd-log sgd-modified-huber
@@ -59,6 +59,7 @@ results: $(STAMPS)/test
 	set -e; for task in $(RESULT_TASKS); do for model in $(RESULT_MODELS); do \
 	  $(PY) -m baselines.learning_curve $$model --task $$task --no-progress; \
 	done; done
+	$(PY) -m baselines.learning_curve sgd-hinge --features spectrogram-128 --task composer --no-progress --n-jobs 2
 	$(PY) -m baselines.cnn --task composer --device auto --no-progress
 	$(PY) -m baselines.cnn --task joint --device auto --no-progress
 	$(PY) -m benchmarks.report
