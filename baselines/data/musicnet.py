@@ -110,16 +110,23 @@ def _format_rows(rows: np.ndarray, limit: int = 10) -> str:
     return f"[{text}]"
 
 
-@functools.lru_cache(maxsize=2048)
-def _read_notes(path: str, seconds: float, mtime_ns: int, size: int) -> pd.DataFrame:
-    # mtime_ns and size key the cache so an edited file is read again.
+def _read_table(path, columns, what: str) -> pd.DataFrame:
+    """Read a CSV, raising MusicNetFormatError naming ``path`` when it cannot
+    be read or lacks any of ``columns``."""
     try:
         table = pd.read_csv(path)
     except (OSError, ValueError, pd.errors.ParserError) as exc:
-        raise MusicNetFormatError(f"{path}: cannot read label file ({exc})") from None
-    missing = [c for c in LABEL_COLUMNS if c not in table.columns]
+        raise MusicNetFormatError(f"{path}: cannot read {what} ({exc})") from None
+    missing = [c for c in columns if c not in table.columns]
     if missing:
-        raise MusicNetFormatError(f"{path}: label file lacks columns {missing}")
+        raise MusicNetFormatError(f"{path}: {what} lacks columns {missing}")
+    return table
+
+
+@functools.lru_cache(maxsize=2048)
+def _read_notes(path: str, seconds: float, mtime_ns: int, size: int) -> pd.DataFrame:
+    # mtime_ns and size key the cache so an edited file is read again.
+    table = _read_table(path, LABEL_COLUMNS, "label file")
     for column in ("start_time", "end_time", "instrument", "note"):
         values = pd.to_numeric(table[column], errors="coerce")
         bad = np.flatnonzero(values.isna().to_numpy())
@@ -288,13 +295,7 @@ def _int_stem(path: Path) -> int | None:
 def _read_metadata(path: Path) -> pd.DataFrame:
     if not path.is_file():
         raise MusicNetFormatError(f"{path}: metadata file is missing")
-    try:
-        metadata = pd.read_csv(path)
-    except (OSError, ValueError, pd.errors.ParserError) as exc:
-        raise MusicNetFormatError(f"{path}: cannot read metadata ({exc})") from None
-    missing = [c for c in METADATA_COLUMNS if c not in metadata.columns]
-    if missing:
-        raise MusicNetFormatError(f"{path}: metadata lacks columns {missing}")
+    metadata = _read_table(path, METADATA_COLUMNS, "metadata")
     ids = pd.to_numeric(metadata["id"], errors="coerce")
     bad = np.flatnonzero(ids.isna().to_numpy() | (ids.to_numpy() % 1 != 0))
     if bad.size:
