@@ -385,30 +385,23 @@ def _machine() -> str:
 def summary_rows(results: dict) -> list[tuple[str, str, str, str]]:
     """``(figure, measured, target, verdict)`` rows of the headline table."""
     rows = []
+
+    def speed_row(label, ratio):
+        rows.append((f"{label}: cached frames vs per-window librosa", f"{ratio:,.1f}x",
+                     f">= {TARGET_FRAMES_VS_LIBROSA:.0f}x",
+                     _verdict(ratio >= TARGET_FRAMES_VS_LIBROSA)))
+
     epoch = results.get("epoch")
     if epoch:
-        rows.append((
-            f"epoch of random windows (`{epoch['features']}`, {epoch['windows']} windows): "
-            "cached frames vs per-window librosa",
-            f"{epoch['ratio']:,.1f}x", f">= {TARGET_FRAMES_VS_LIBROSA:.0f}x",
-            _verdict(epoch["ratio"] >= TARGET_FRAMES_VS_LIBROSA),
-        ))
+        speed_row(f"epoch of random windows (`{epoch['features']}`, {epoch['windows']} "
+                  "windows)", epoch["ratio"])
     combined = results.get("combined")
     if combined:
-        rows.append((
-            f"epoch of random windows (MFCC + chroma + log-mel, {combined['windows']} "
-            "windows, `feature_ratios` workload): cached frames vs per-window librosa",
-            f"{combined['ratio']:,.1f}x", f">= {TARGET_FRAMES_VS_LIBROSA:.0f}x",
-            _verdict(combined["ratio"] >= TARGET_FRAMES_VS_LIBROSA),
-        ))
+        speed_row(f"epoch of random windows (MFCC + chroma + log-mel, {combined['windows']} "
+                  "windows, `feature_ratios` workload)", combined["ratio"])
     for r in results.get("features", []):
-        ratio = r["frames_vs_librosa"]
-        rows.append((
-            f"`{r['features']}` windows ({r['windows']}, {WINDOWS_PER_RECORDING} per "
-            "recording): cached frames vs per-window librosa",
-            f"{ratio:,.1f}x", f">= {TARGET_FRAMES_VS_LIBROSA:.0f}x",
-            _verdict(ratio >= TARGET_FRAMES_VS_LIBROSA),
-        ))
+        speed_row(f"`{r['features']}` windows ({r['windows']}, {WINDOWS_PER_RECORDING} per "
+                  "recording)", r["frames_vs_librosa"])
     fp = results.get("first_pass")
     if fp:
         rows.append((
