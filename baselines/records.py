@@ -136,7 +136,8 @@ def validate(record, *, where="run record") -> dict:
     if not isinstance(record, dict):
         raise RecordError(f"{where}: a run record is a JSON object, not "
                           f"{type(record).__name__}")
-    errors = sorted(_validator().iter_errors(record), key=lambda e: list(e.absolute_path))
+    errors = sorted(_validator().iter_errors(record),
+                    key=lambda e: [str(part) for part in e.absolute_path])
     if errors:
         error = errors[0]
         field = "/".join(map(str, error.absolute_path)) or "(top level)"

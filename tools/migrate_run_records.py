@@ -6,8 +6,7 @@ changes: each file is checked to hold exactly the old numbers, less the
 copies it dropped (each checked equal to the copy it keeps).
 
 Learning-curve records: nested metric blocks -> ``detail`` (with the seed they
-describe), ``points_reused``/``points_computed`` -> ``points``, the top-level
-``composers`` copy and ``run_dir`` dropped.  CNN records: the timestamp in
+describe), the top-level ``composers`` copy and ``run_dir`` dropped.  CNN records: the timestamp in
 ``finished`` -> ``written_at``; device and throughput -> ``device``; network,
 train config and front end -> ``config``; the copies of
 ``per_instrument_accuracy``, composers, instruments and recording counts
@@ -89,8 +88,6 @@ def migrate(path: Path) -> tuple[dict, list, list]:
         same(new.pop("composers"), old["dataset"]["composers"], f"{path} composers")
         dropped.append(old["composers"])
         dropped.append(new.pop("run_dir"))
-        new["points"] = {"reused": new.pop("points_reused"),
-                         "computed": new.pop("points_computed")}
         new["written_at"] = commit_time(path)
         detail["seed"] = old["seeds"][0]  # learning_curve kept the first seed's detail
     added.append(detail["seed"])
