@@ -10,7 +10,8 @@ Three figures for one network (:mod:`baselines.cnn.model`, a preset):
   :func:`~baselines.cnn.train.batch_targets`,
   :func:`~baselines.cnn.train.train_step` under mixed precision on CUDA),
   the same functions ``python -m baselines.cnn`` runs, on noise audio
-  (speed does not depend on what the audio holds);
+  (speed does not depend on what the audio holds; the asv suite's
+  :func:`benchmarks.bench_cnn.synthetic_epoch`, so asv times the same code);
 - **model step alone**: the same optimiser step on spectrogram-shaped
   inputs already on the device;
 - **FLOPs per window**: one training step (forward and backward) counted
@@ -103,43 +104,6 @@ def model_flops(model, inputs, *, backward: bool = True) -> int:
     return int(counter.get_total_flops())
 
 
-def synthetic_epoch(net_config, *, n_samples, n_composers, n_programs,
-                    n_recordings, recording_seconds, device, seed=0):
-    """An audio bank of noise recordings and one epoch of stacked samples.
-
-    Returns
-    -------
-    dict with ``bank`` (:class:`~baselines.cnn.frontend.AudioBank`),
-    ``windows`` (:class:`~baselines.data.windows.Windows`), ``stacks``,
-    ``y``, ``Y`` (the targets as :func:`~baselines.cnn.train.stack_targets`
-    gives them).
-    """
-    from baselines.cnn.frontend import SR, WINDOW_SECONDS, AudioBank, window_samples
-    from baselines.cnn.train import stack_indices, stack_targets
-    from baselines.data.windows import Windows
-
-    if recording_seconds <= WINDOW_SECONDS:
-        raise ValueError(f"recording_seconds={recording_seconds} must exceed the "
-                         f"{WINDOW_SECONDS} s window")
-    rng = np.random.default_rng(seed)
-    n_audio = int(recording_seconds * SR)
-    audio = {i: (0.1 * rng.standard_normal(n_audio)).astype(np.float32)
-             for i in range(n_recordings)}
-    bank = AudioBank(audio, n_samples=window_samples(), device=device)
-    ids = rng.integers(0, n_recordings, n_samples)
-    starts = rng.integers(0, int((recording_seconds - WINDOW_SECONDS) * SR / 128),
-                          n_samples) * 128 / SR
-    composers = np.array([f"c{i % n_composers}" for i in range(n_recordings)],
-                         dtype=object)
-    instruments = (rng.random((n_recordings, n_programs)) < 0.3).astype(np.uint8)
-    windows = Windows(recording_ids=ids, starts=starts, length=WINDOW_SECONDS,
-                      composers=composers[ids], instruments=instruments[ids],
-                      programs=tuple(range(n_programs)))
-    stacks = stack_indices(ids, net_config.n_windows, rng)
-    y, Y = stack_targets(windows, stacks, [f"c{i}" for i in range(n_composers)])
-    return {"bank": bank, "windows": windows, "stacks": stacks, "y": y, "Y": Y}
-
-
 def _timed(step, n_warmup, n_steps, device):
     """Seconds for ``n_steps`` calls of ``step(i)`` after ``n_warmup`` untimed
     ones; the device is synchronised only at the two ends."""
@@ -202,6 +166,8 @@ def measure(*, preset="study", task="joint", device="auto", batch_size=32,
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, betas=(0.5, 0.999))
     dtype = autocast_dtype(device) if amp else None
     scaler = torch.amp.GradScaler(device.type, enabled=dtype == torch.float16)
+
+    from benchmarks.bench_cnn import synthetic_epoch
 
     n_samples = batch_size * (warmup + steps)
     epoch = synthetic_epoch(
