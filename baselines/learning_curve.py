@@ -122,9 +122,11 @@ class PointTask:
     sampler: object | None = None
 
 
-def _row(task, size, epoch, seed, split, scores):
+def _row(task, size, epoch, seed, split, scores, fit_seconds):
+    # fit_seconds: training time so far at this point (the side-by-side
+    # table's time to reach a share of the final score).
     return {"train_windows": int(size), "epoch": int(epoch), "seed": int(seed),
-            "split": split, **scores}
+            "split": split, **scores, "fit_seconds": float(fit_seconds)}
 
 
 def fit_point(point: PointTask) -> dict:
@@ -153,12 +155,12 @@ def _fit_point(point: PointTask) -> dict:
                     held = (X, yc, Yi)
             fit_seconds += time.perf_counter() - t0
             rows.append(_row(point.task, point.train_size, epoch, point.seed, "train",
-                             predict_and_score(model, *held, **score)))
+                             predict_and_score(model, *held, **score), fit_seconds))
             rows.append(_row(point.task, point.train_size, epoch, point.seed, "validation",
                              predict_and_score(model, point.X_eval, point.eval_composer,
                                                point.eval_instruments,
                                                recording_ids=point.eval_recording_ids,
-                                               **score)))
+                                               **score), fit_seconds))
         train_windows = point.train_size * point.epochs
     else:
         y = encode_targets(point.task, point.train_composer, point.train_instruments)
@@ -167,7 +169,8 @@ def _fit_point(point: PointTask) -> dict:
         fit_seconds = time.perf_counter() - t0
         rows.append(_row(point.task, point.train_size, 1, point.seed, "train",
                          predict_and_score(model, point.X_train, point.train_composer,
-                                           point.train_instruments, **score)))
+                                           point.train_instruments, **score),
+                         fit_seconds))
         train_windows = point.train_size
     t0 = time.perf_counter()
     final = predict_and_score(model, point.X_eval, point.eval_composer, point.eval_instruments,
@@ -175,7 +178,8 @@ def _fit_point(point: PointTask) -> dict:
     predict_seconds = time.perf_counter() - t0
     if not MODELS[point.model].streaming:
         rows.append(_row(point.task, point.train_size, 1, point.seed, "validation",
-                         {k: v for k, v in final.items() if not isinstance(v, dict)}))
+                         {k: v for k, v in final.items() if not isinstance(v, dict)},
+                         fit_seconds))
     return {
         "rows": rows,
         "metrics": final,
@@ -373,6 +377,9 @@ def run(model, *, task="composer", features="stats", dataset="default", root=Non
     rows = []
     for (size, s), result in results.items():
         for row in result["rows"]:
+            if "fit_seconds" not in row and not spec.streaming:
+                # Stored before rows had it: the point is one fit, its seconds.
+                row = {**row, "fit_seconds": result["fit_seconds"]}
             rows.append({"model": model, "task": task, "features": features, **row})
     points = runs.write_points_csv(rows, run_dir / "points.csv")
     metric = CURVE_METRIC[task]
