@@ -11,6 +11,9 @@ with
   match, recording-level accuracy, fit seconds, predict seconds per 1,000
   windows, peak memory, training windows, seed, and the ``source`` run.json
   each row was read from;
+* per task with a CNN run, the best classical model beside each CNN
+  (:mod:`baselines.side_by_side`: headline metric, training seconds,
+  seconds to 95 % of the final metric, device);
 * a separate table of the numbers the original study reported on real
   MusicNet, never mixed with numbers measured here;
 * plots: the learning curves of every model of a task on one figure, the
