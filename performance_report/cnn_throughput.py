@@ -228,26 +228,66 @@ def measure(*, preset="study", task="joint", device="auto", batch_size=32,
         "command": "python -m performance_report.cnn_throughput " + " ".join(sys.argv[1:]),
     }
     if profile_steps:
-        result["profile"] = profile_table(end_to_end, profile_steps, device)
+        profiled = profile_table(end_to_end, profile_steps, device)
+        result["profile"] = profiled.pop("table")
+        result["profile_device_busy_share"] = profiled["device_busy_share"]
     return result
 
 
-def profile_table(step, n_steps, device, *, row_limit=25) -> str:
-    """The torch profiler's table of the top operators and kernels over
-    ``n_steps`` calls of ``step(i)``, by device time on CUDA (else CPU time)."""
+def _kernel_seconds(averages) -> float | None:
+    """Summed duration of the device-side events (kernels, copies) of a
+    profile's ``key_averages()``; the host operators that launched them are
+    left out, so nothing counts twice.  None (with a warning) where this
+    torch names the fields otherwise."""
+    import warnings
+
+    from torch.autograd import DeviceType
+
+    try:
+        total = 0.0
+        for event in averages:
+            if event.device_type == DeviceType.CUDA:
+                us = getattr(event, "self_device_time_total", None)
+                if us is None:  # torch < 2.4
+                    us = event.self_cuda_time_total
+                total += us
+        return total / 1e6
+    except AttributeError as error:
+        warnings.warn(f"no device busy share: {error}", stacklevel=2)
+        return None
+
+
+def profile_table(step, n_steps, device, *, row_limit=25) -> dict:
+    """The torch profiler over ``n_steps`` calls of ``step(i)``.
+
+    Returns
+    -------
+    dict
+        ``table``: the top operators and kernels, by device time on CUDA
+        (else CPU time); ``device_busy_share``: on CUDA, the kernels' summed
+        time over the wall time (well below 1: the host, not the GPU, bounds
+        the loop), else None; ``wall_seconds``.
+    """
     import torch
     from torch.profiler import ProfilerActivity, profile
 
-    activities = [ProfilerActivity.CPU]
-    if device.type == "cuda":
-        activities.append(ProfilerActivity.CUDA)
+    cuda = device.type == "cuda"
+    activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if cuda else [])
     with profile(activities=activities) as prof:
+        start = time.perf_counter()
         for i in range(n_steps):
             step(i)
-        if device.type == "cuda":
+        if cuda:
             torch.cuda.synchronize(device)
-    sort = "cuda_time_total" if device.type == "cuda" else "cpu_time_total"
-    return prof.key_averages().table(sort_by=sort, row_limit=row_limit)
+        wall = time.perf_counter() - start
+    averages = prof.key_averages()
+    busy = None
+    if cuda:
+        kernels = _kernel_seconds(averages)
+        busy = kernels / wall if kernels is not None else None
+    sort = "cuda_time_total" if cuda else "cpu_time_total"
+    return {"table": averages.table(sort_by=sort, row_limit=row_limit),
+            "device_busy_share": busy, "wall_seconds": wall}
 
 
 def _fmt(value, digits=3):
@@ -299,6 +339,12 @@ def render_markdown(result: dict) -> str:
         f"End to end takes {result['end_to_end_over_model_step']:.2f}x the time of "
         "the model step alone (issue 14's target: within 1.5x).",
         "",
+    ]
+    busy = result.get("profile_device_busy_share")
+    if busy is not None:
+        lines += [f"Profiled end-to-end steps: the GPU ran kernels {100 * busy:.0f} % "
+                  "of the wall time (the rest it waited for the host).", ""]
+    lines += [
         f"Command: `{result['command']}`",
         "",
     ]
