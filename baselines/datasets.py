@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from baselines.data.registry import dataset_names, get_dataset
 from baselines.data.windows import (
     DEFAULT_WINDOW_SECONDS,
     FilteredRecordings,
@@ -29,6 +30,7 @@ from baselines.data.windows import (
     filter_classes,
     split_recordings,
 )
+from baselines.sampling import balanced_windows, epoch_seed
 
 __all__ = [
     "DATASETS",
@@ -38,8 +40,9 @@ __all__ = [
     "feature_names",
 ]
 
-#: ``--dataset`` values.
-DATASETS = ("default", "small", "musicnet")
+#: ``--dataset`` values at import (the registry, :mod:`baselines.data.registry`,
+#: is the truth: :func:`baselines.data.registry.dataset_names`).
+DATASETS = dataset_names()
 
 #: Windows drawn per held-out recording (the study drew 100).
 EVALUATION_WINDOWS_PER_RECORDING = 100
@@ -116,6 +119,22 @@ class Dataset:
         ]
 
     @property
+    def kind(self) -> str:
+        """The dataset kind (:mod:`baselines.data.registry`) this class loads."""
+        return "musicnet"
+
+    @property
+    def classes(self) -> tuple[str, ...]:
+        """The classes training windows are balanced over: the composers."""
+        return self.composers
+
+    def describe(self) -> dict:
+        """What a run record says about the data: root, split, vocabularies."""
+        return {"root": str(self.root), "train_recordings": [r.id for r in self.train],
+                "test_recordings": [r.id for r in self.test],
+                "composers": list(self.composers), "instruments": self.instrument_names}
+
+    @property
     def recordings(self) -> tuple:
         return tuple(self.train) + tuple(self.test)
 
@@ -145,20 +164,17 @@ class Dataset:
         recording, balanced with imbalanced-learn), with ``cap = ceil(n_windows
         / n_composers)`` and then cut to exactly ``n_windows``.
         """
-        from baselines.streaming import StreamingSampler
-
         if n_windows < len(self.composers):
             raise ValueError(
                 f"train size {n_windows} is smaller than the number of composers "
                 f"({len(self.composers)})"
             )
         cap = int(np.ceil(n_windows / len(self.composers)))
-        sampler = StreamingSampler(
-            self.train, None, composers=self.composers, programs=self.programs,
-            length=self.length, cap=cap, strategy=strategy, grid=grid,
-            random_state=int(random_state),
+        # Epoch 0 of a streaming sampler with this seed: the same windows.
+        windows = balanced_windows(
+            self.train, cap=cap, programs=self.programs, length=self.length, grid=grid,
+            strategy=strategy, seed=epoch_seed(int(random_state), 0),
         )
-        windows = sampler.epoch_windows(0)
         if len(windows) < n_windows:
             raise ValueError(
                 f"train size {n_windows} is larger than the {len(windows)} training "
@@ -223,22 +239,13 @@ def load_dataset(name="default", *, root=None, seed=0, test_size=0.25,
         filtering (from :func:`filter_classes`), or a folder that is not a
         MusicNet-format corpus (``MusicNetFormatError``).
     """
-    from baselines.data.musicnet import MusicNetCorpus
-
-    if name not in DATASETS:
-        raise ValueError(f"unknown dataset {name!r}; valid datasets: {', '.join(DATASETS)}")
-    if name == "musicnet":
-        if root is None:
-            raise ValueError("dataset 'musicnet' needs a root folder (--root PATH)")
-        root = Path(root)
-        if not root.is_dir():
-            raise ValueError(f"MusicNet root {str(root)!r} is not a folder")
-    else:
-        if root is None:
-            from baselines.data.render import default_corpus
-
-            root = default_corpus(small=(name == "small"), progress=progress, n_jobs=n_jobs)
-    corpus = MusicNetCorpus(root)
+    reader = get_dataset(name)
+    if reader.kind != "musicnet":
+        raise ValueError(
+            f"dataset {name!r} is of kind {reader.kind!r}; load_dataset reads 'musicnet' only"
+        )
+    root = reader.resolve_root(root, progress=progress, n_jobs=n_jobs)
+    corpus = reader.open(root)
     if len(corpus) == 0:
         raise ValueError(f"{str(root)!r} holds no MusicNet-format recordings")
     filtered = filter_classes(
