@@ -145,6 +145,9 @@ def _load(task, dataset, root, *, seed, progress, n_jobs, **options):
     from baselines.datasets import load_dataset
 
     task.check_dataset_kind(get_dataset(dataset).kind, dataset)
+    # Options left at None are the loader's defaults; a loader of another
+    # kind need not know MusicNet's class filter.
+    options = {k: v for k, v in options.items() if v is not None}
     data = load_dataset(dataset, root=root, seed=seed, progress=progress, n_jobs=n_jobs,
                         **options)
     task.check_dataset(data)

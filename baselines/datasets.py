@@ -35,7 +35,10 @@ from baselines.sampling import balanced_windows, epoch_seed
 __all__ = [
     "DATASETS",
     "Dataset",
+    "DATASET_LOADERS",
+    "register_loader",
     "load_dataset",
+    "load_musicnet",
     "make_feature_extractor",
     "feature_names",
 ]
@@ -209,18 +212,70 @@ class Dataset:
         )
 
 
-def load_dataset(name="default", *, root=None, seed=0, test_size=0.25,
-                 min_composer_recordings=None, min_instrument_recordings=None,
-                 length=DEFAULT_WINDOW_SECONDS, progress=True, n_jobs=-1) -> Dataset:
-    """Open, filter and split a corpus.
+#: Loaders by dataset kind: ``kind -> loader(reader, root, **options) -> dataset``.
+DATASET_LOADERS: dict = {}
+
+
+def register_loader(kind: str):
+    """Decorator: make ``loader(reader, root, **options)`` load datasets of ``kind``.
+
+    A loader reads the folder (``reader.open(root)``), filters it and splits
+    it by group, and returns an object with this module's :class:`Dataset`
+    interface (``train``, ``test``, ``classes``, ``fingerprint``,
+    ``evaluation_windows``, ``training_windows``, ``targets``, ...).
+    """
+    def register(loader):
+        if kind in DATASET_LOADERS:
+            raise ValueError(f"datasets of kind {kind!r} already have a loader")
+        DATASET_LOADERS[kind] = loader
+        return loader
+
+    return register
+
+
+def load_dataset(name="default", *, root=None, progress=True, n_jobs=-1, **options):
+    """Open, filter and split the dataset ``name`` (:mod:`baselines.data.registry`).
 
     Parameters
     ----------
-    name : {"default", "small", "musicnet"}
-        ``default``/``small``: the rendered default corpus (built on first
-        use); ``musicnet``: the MusicNet-format folder ``root``.
+    name : str
+        A registered dataset: ``default``/``small`` (the rendered default
+        corpus, built on first use), ``musicnet`` (the folder ``root``), ...
     root : path-like, optional
-        Required for ``musicnet``; for the others, overrides the corpus folder.
+        The dataset's folder; default its embedded default (an error where
+        it has none).
+    progress : bool
+        Show a progress bar while an embedded default is built.
+    n_jobs : int
+        Parallel jobs for that build.
+    **options
+        The loader's (for MusicNet-kind datasets, :func:`load_musicnet`'s).
+
+    Raises
+    ------
+    ValueError
+        Unknown name (the message lists the valid ones), a kind with no
+        loader, a missing root, or the loader's errors.
+    """
+    reader = get_dataset(name)
+    if reader.kind not in DATASET_LOADERS:
+        raise ValueError(
+            f"dataset {name!r} is of kind {reader.kind!r}, which has no loader; kinds "
+            f"with one: {', '.join(DATASET_LOADERS)}"
+        )
+    root = reader.resolve_root(root, progress=progress, n_jobs=n_jobs)
+    return DATASET_LOADERS[reader.kind](reader, root, **options)
+
+
+@register_loader("musicnet")
+def load_musicnet(reader, root, *, seed=0, test_size=0.25, min_composer_recordings=None,
+                  min_instrument_recordings=None, length=DEFAULT_WINDOW_SECONDS) -> Dataset:
+    """Open, filter and split a MusicNet-kind corpus folder.
+
+    Parameters
+    ----------
+    reader : DatasetReader
+    root : Path
     seed : int
         Seed of the train/test split (ignored where the corpus has MusicNet's
         official train/test folders).
@@ -235,16 +290,10 @@ def load_dataset(name="default", *, root=None, seed=0, test_size=0.25,
     Raises
     ------
     ValueError
-        Unknown name, a missing root, fewer than two composers left after
-        filtering (from :func:`filter_classes`), or a folder that is not a
-        MusicNet-format corpus (``MusicNetFormatError``).
+        Fewer than two composers left after filtering (from
+        :func:`filter_classes`), or a folder that is not a MusicNet-format
+        corpus (``MusicNetFormatError``).
     """
-    reader = get_dataset(name)
-    if reader.kind != "musicnet":
-        raise ValueError(
-            f"dataset {name!r} is of kind {reader.kind!r}; load_dataset reads 'musicnet' only"
-        )
-    root = reader.resolve_root(root, progress=progress, n_jobs=n_jobs)
     corpus = reader.open(root)
     if len(corpus) == 0:
         raise ValueError(f"{str(root)!r} holds no MusicNet-format recordings")
@@ -265,6 +314,6 @@ def load_dataset(name="default", *, root=None, seed=0, test_size=0.25,
             f"recordings: {sorted(train_composers)}; need two"
         )
     return Dataset(
-        name=name, root=Path(root), fingerprint=corpus.fingerprint(), filtered=filtered,
+        name=reader.name, root=Path(root), fingerprint=corpus.fingerprint(), filtered=filtered,
         train=tuple(train), test=tuple(test), length=float(length), seed=int(seed),
     )

@@ -84,6 +84,11 @@ def test_the_command_refuses_a_dataset_the_task_cannot_read(tmp_path):
                                              "'test-lab' is of kind 'lab'"):
             run("knn", task="composer", dataset=reader.name, root=tmp_path, out=tmp_path,
                 progress=False, print_table=False)
+        from baselines.datasets import load_dataset
+
+        with pytest.raises(ValueError, match="kind 'lab', which has no loader; kinds "
+                                             "with one: musicnet"):
+            load_dataset(reader.name, root=tmp_path)
     finally:
         del DATASET_READERS[reader.name]
 
