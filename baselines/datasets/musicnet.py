@@ -1,16 +1,16 @@
-"""Load a dataset once: corpus, class filter, recording split, held-out windows.
+"""MusicNet-kind datasets: corpus, class filter, recording split, windows.
 
-Shared by :mod:`baselines.learning_curve` and the CNN command, so every model
-is scored on the same held-out windows:
+The loader of the ``musicnet`` kind (:func:`load_musicnet`, registered with
+:func:`baselines.datasets.register_loader`), and the :class:`Dataset` it
+returns, shared by :mod:`baselines.learning_curve` and the CNN command, so
+every model is scored on the same held-out windows:
 
-- :func:`load_dataset`: the default corpus (rendered from music21 scores,
-  ``small=True`` for the test-sized one) or a MusicNet-format folder; rare
-  classes filtered out; train/test split by recording.
+- :func:`load_musicnet`: rare classes filtered out (the study's
+  thresholds); train/test split by recording (the group).
 - :meth:`Dataset.evaluation_windows`: windows drawn once per held-out
   recording with a fixed seed (the study drew 100 per test recording).
 - :meth:`Dataset.training_windows`: a fixed sample of training windows,
   balanced across composers as the streaming sampler balances an epoch.
-- :func:`make_feature_extractor`: the feature registry, with a clear error.
 - :meth:`Dataset.targets`: composer indices and instrument indicators.
 """
 
@@ -21,7 +21,6 @@ from pathlib import Path
 
 import numpy as np
 
-from baselines.data.registry import dataset_names, get_dataset
 from baselines.data.windows import (
     DEFAULT_WINDOW_SECONDS,
     FilteredRecordings,
@@ -30,43 +29,19 @@ from baselines.data.windows import (
     filter_classes,
     split_recordings,
 )
+from baselines.datasets import register_loader
 from baselines.sampling import balanced_windows, epoch_seed
 
 __all__ = [
-    "DATASETS",
     "Dataset",
-    "DATASET_LOADERS",
-    "register_loader",
-    "load_dataset",
     "load_musicnet",
-    "make_feature_extractor",
-    "feature_names",
+    "EVALUATION_WINDOWS_PER_RECORDING",
+    "STUDY_MIN_COMPOSER_RECORDINGS",
+    "STUDY_MIN_INSTRUMENT_RECORDINGS",
 ]
-
-#: ``--dataset`` values at import (the registry, :mod:`baselines.data.registry`,
-#: is the truth: :func:`baselines.data.registry.dataset_names`).
-DATASETS = dataset_names()
 
 #: Windows drawn per held-out recording (the study drew 100).
 EVALUATION_WINDOWS_PER_RECORDING = 100
-
-
-def feature_names() -> tuple[str, ...]:
-    """The feature sets the registry offers."""
-    from features.registry import FEATURE_SETS
-
-    return tuple(FEATURE_SETS)
-
-
-def make_feature_extractor(name, **params):
-    """An extractor from :mod:`features.registry` (unknown names list the valid)."""
-    from features.registry import FEATURE_SETS, make_extractor
-
-    if name not in FEATURE_SETS:
-        raise ValueError(
-            f"unknown features {name!r}; valid feature sets: {', '.join(FEATURE_SETS)}"
-        )
-    return make_extractor(name, **params)
 
 
 #: The original MusicNet study's class filter: composers with fewer than 5
@@ -210,61 +185,6 @@ class Dataset:
             f"{len(self.test)} held-out recordings, {len(self.composers)} composers, "
             f"{len(self.programs)} instruments\n{self.filtered.report()}"
         )
-
-
-#: Loaders by dataset kind: ``kind -> loader(reader, root, **options) -> dataset``.
-DATASET_LOADERS: dict = {}
-
-
-def register_loader(kind: str):
-    """Decorator: make ``loader(reader, root, **options)`` load datasets of ``kind``.
-
-    A loader reads the folder (``reader.open(root)``), filters it and splits
-    it by group, and returns an object with this module's :class:`Dataset`
-    interface (``train``, ``test``, ``classes``, ``fingerprint``,
-    ``evaluation_windows``, ``training_windows``, ``targets``, ...).
-    """
-    def register(loader):
-        if kind in DATASET_LOADERS:
-            raise ValueError(f"datasets of kind {kind!r} already have a loader")
-        DATASET_LOADERS[kind] = loader
-        return loader
-
-    return register
-
-
-def load_dataset(name="default", *, root=None, progress=True, n_jobs=-1, **options):
-    """Open, filter and split the dataset ``name`` (:mod:`baselines.data.registry`).
-
-    Parameters
-    ----------
-    name : str
-        A registered dataset: ``default``/``small`` (the rendered default
-        corpus, built on first use), ``musicnet`` (the folder ``root``), ...
-    root : path-like, optional
-        The dataset's folder; default its embedded default (an error where
-        it has none).
-    progress : bool
-        Show a progress bar while an embedded default is built.
-    n_jobs : int
-        Parallel jobs for that build.
-    **options
-        The loader's (for MusicNet-kind datasets, :func:`load_musicnet`'s).
-
-    Raises
-    ------
-    ValueError
-        Unknown name (the message lists the valid ones), a kind with no
-        loader, a missing root, or the loader's errors.
-    """
-    reader = get_dataset(name)
-    if reader.kind not in DATASET_LOADERS:
-        raise ValueError(
-            f"dataset {name!r} is of kind {reader.kind!r}, which has no loader; kinds "
-            f"with one: {', '.join(DATASET_LOADERS)}"
-        )
-    root = reader.resolve_root(root, progress=progress, n_jobs=n_jobs)
-    return DATASET_LOADERS[reader.kind](reader, root, **options)
 
 
 @register_loader("musicnet")
