@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from baselines.named import Registry
+
 __all__ = [
     "DatasetReader",
     "DATASET_READERS",
@@ -85,17 +87,12 @@ class DatasetReader:
 
 
 #: Every registered dataset, by name, in registration order.
-DATASET_READERS: dict = {}
+DATASET_READERS = Registry(DatasetReader, "dataset")
 
 
 def register_dataset(reader: DatasetReader) -> DatasetReader:
     """Add ``reader`` to :data:`DATASET_READERS`; a second one of the same name raises."""
-    if not isinstance(reader, DatasetReader):
-        raise TypeError(f"register_dataset needs a DatasetReader, got {type(reader).__name__}")
-    if reader.name in DATASET_READERS:
-        raise ValueError(f"dataset {reader.name!r} is already registered")
-    DATASET_READERS[reader.name] = reader
-    return reader
+    return DATASET_READERS.register(reader)
 
 
 def dataset_names() -> tuple:
@@ -111,12 +108,7 @@ def get_dataset(name) -> DatasetReader:
     ValueError
         If no dataset has that name; the message lists the valid names.
     """
-    try:
-        return DATASET_READERS[name]
-    except (KeyError, TypeError):
-        raise ValueError(
-            f"unknown dataset {name!r}; valid datasets: {', '.join(DATASET_READERS)}"
-        ) from None
+    return DATASET_READERS.lookup(name)
 
 
 # ---------------------------------------------------------------------------

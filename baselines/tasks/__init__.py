@@ -26,6 +26,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+from baselines.named import Registry
+
 __all__ = [
     "UNITS",
     "TARGET_KINDS",
@@ -148,17 +150,12 @@ class Task:
 
 
 #: Every registered task, by name, in registration order.
-TASKS: dict = {}
+TASKS = Registry(Task, "task")
 
 
 def register_task(task: Task) -> Task:
     """Add ``task`` to :data:`TASKS`; a second task of the same name raises."""
-    if not isinstance(task, Task):
-        raise TypeError(f"register_task needs a Task, got {type(task).__name__}")
-    if task.name in TASKS:
-        raise ValueError(f"task {task.name!r} is already registered")
-    TASKS[task.name] = task
-    return task
+    return TASKS.register(task)
 
 
 def task_names() -> tuple:
@@ -167,21 +164,14 @@ def task_names() -> tuple:
 
 
 def get_task(name) -> Task:
-    """The task called ``name``.
+    """The task called ``name`` (a Task is returned as is).
 
     Raises
     ------
     ValueError
         If no task has that name; the message lists the valid names.
     """
-    if isinstance(name, Task):
-        return name
-    try:
-        return TASKS[name]
-    except (KeyError, TypeError):
-        raise ValueError(
-            f"unknown task {name!r}; valid tasks: {', '.join(TASKS)}"
-        ) from None
+    return name if isinstance(name, Task) else TASKS.lookup(name)
 
 
 # The task families: each module registers its tasks on import.
