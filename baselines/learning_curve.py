@@ -192,7 +192,7 @@ def _parse_params(items):
 
 
 def build_parser():
-    from baselines.data.registry import dataset_names
+    from baselines.data.registry import DATASET_READERS
     from baselines.tasks import TASKS
 
     def feature_help():
@@ -215,10 +215,11 @@ def build_parser():
     parser.add_argument("--features", default="stats",
                         help=f"feature set: one of {feature_help()} (default: stats)")
     parser.add_argument("--dataset", default=None,
-                        help=f"dataset: one of {', '.join(dataset_names())} ('default': the "
-                        "rendered default corpus, 'small': its test-sized version, "
-                        "'musicnet': a MusicNet folder given by --root) (default: the task's "
-                        "embedded default, 'default' for the MusicNet tasks)")
+                        help="dataset: " + "; ".join(
+                            f"{name} ({reader.description})"
+                            for name, reader in DATASET_READERS.items())
+                        + " (default: the task's embedded default, 'default' for the "
+                        "MusicNet tasks)")
     parser.add_argument("--root", default=None,
                         help="the dataset's folder; needed where the dataset has no embedded "
                         "default (default: none)")

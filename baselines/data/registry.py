@@ -140,5 +140,5 @@ register_dataset(DatasetReader(
     open=_open_musicnet, default_root=_rendered_default(True)))
 register_dataset(DatasetReader(
     name="musicnet", kind="musicnet", group="recording",
-    description="a MusicNet-format folder (--root PATH)",
+    description="a MusicNet-format folder, given by --root",
     open=_open_musicnet))
