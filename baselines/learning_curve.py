@@ -14,7 +14,7 @@ once with a fixed seed, so numbers compare across models and runs.
 
 :func:`run` is three steps, one module each: plan (:mod:`baselines.curve_plan`:
 arguments, data, run name), fit the points (:mod:`baselines.curve_points`),
-write the run files (:func:`write_run`, see :mod:`baselines.runs`:
+write the run files (:func:`write_run`, through :mod:`baselines.records`:
 ``<out>/<run name>/{points.csv, curve.png, run.json}``).  Finished points
 are kept in ``points/`` and reused by a rerun.
 
@@ -32,7 +32,7 @@ import time
 
 import numpy as np
 
-from baselines import runs
+from baselines import records, runs
 from baselines.curve_plan import (
     DEFAULT_EPOCHS,
     DEFAULT_TRAIN_SIZES,
@@ -72,38 +72,39 @@ def run(model, *, n_jobs=1, backend="loky", scheduler=None, progress=True, print
     return payload
 
 
-def _summary(results, keys) -> dict:
-    """Final metrics: mean and std over seeds of the largest train size (the
-    first seed's per-class detail beside them)."""
-    final = {}
+def _summary(results, keys) -> tuple[dict, dict]:
+    """``(metrics, detail)`` of the largest train size: each summary key's mean
+    and std over seeds, and the first seed's per-class blocks."""
+    metrics = {}
     for key in keys:
         values = [r["metrics"][key] for r in results if key in r["metrics"]]
         if values:
-            final[key] = float(np.mean(values))
-            final[key + "_std"] = float(np.std(values))
-    for key, value in results[0]["metrics"].items():
-        if isinstance(value, dict):
-            final[key] = value
-    return final
+            metrics[key] = float(np.mean(values))
+            metrics[key + "_std"] = float(np.std(values))
+    _, detail = records.split_metrics(results[0]["metrics"])
+    return metrics, detail
 
 
 def write_run(plan, *, computed, started, command=None) -> dict:
-    """Write ``points.csv``, ``curve.png`` and ``run.json`` from the stored points."""
+    """Write ``points.csv``, ``curve.png`` and ``run.json`` from the stored points.
+
+    Returns the record as written, plus ``run_dir`` (where the files went).
+    """
     results = {(size, s): plan.store.get(plan.point_key(size, s))
                for size in plan.sizes for s in plan.seeds}
     rows = [{"model": plan.model, "task": plan.task.name, "features": plan.features, **row}
             for result in results.values() for row in result["rows"]]
-    points = runs.write_points_csv(rows, plan.run_dir / "points.csv")
+    points = records.write_points_csv(rows, plan.run_dir / "points.csv")
     metric = plan.task.headline_metric
     runs.plot_curves(points, metric, plan.run_dir / "curve.png",
                      title=f"{plan.model} / {plan.task.name} / {plan.features} on "
                      f"{plan.dataset}: held-out recordings")
     last = [results[(plan.sizes[-1], s)] for s in plan.seeds]
-    payload = {
+    metrics, detail = _summary(last, plan.task.summary_keys)
+    record = {
         "command": command or "learning_curve",
         "model": plan.model,
         "task": plan.task.name,
-        "headline_metric": metric,
         "features": plan.features,
         "corpus_name": plan.dataset,
         "args": plan.args,
@@ -112,7 +113,6 @@ def write_run(plan, *, computed, started, command=None) -> dict:
         "versions": runs.package_versions(),
         "dataset_fingerprint": plan.data.fingerprint,
         "dataset": {**plan.data.describe(), "evaluation_windows": len(plan.eval_windows)},
-        "composers": list(plan.data.classes),
         "points_reused": len(results) - computed,
         "points_computed": computed,
         "wall_seconds": time.perf_counter() - started,
@@ -120,11 +120,13 @@ def write_run(plan, *, computed, started, command=None) -> dict:
         "fit_seconds": float(np.mean([r["fit_seconds"] for r in last])),
         "predict_seconds_per_1000": float(np.mean([r["predict_seconds_per_1000"] for r in last])),
         "train_windows": int(last[0]["train_windows"]),
-        "metrics": _summary(last, plan.task.summary_keys),
-        "run_dir": str(plan.run_dir),
+        "finished": True,
+        "headline_metric": metric,
+        "metrics": metrics,
+        "detail": {**detail, "seed": plan.seeds[0]},
     }
-    runs.write_json(plan.run_dir / "run.json", payload)
-    return payload
+    path = records.write_run(plan.run_dir, record)
+    return {**records.read_run(path).record, "run_dir": str(plan.run_dir)}
 
 
 def format_table(points, metric, payload, *, keys=()) -> str:
