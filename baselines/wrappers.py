@@ -162,6 +162,9 @@ class _Scaled(BaseEstimator):
                              multi_output=self._multi_output(), y_numeric=self._y_numeric)
         if not self._y_numeric:
             check_classification_targets(y)
+        if y.ndim == 1 and not get_tags(self).target_tags.single_output:
+            raise ValueError(f"y of shape {y.shape} is 1-d; {type(self.estimator).__name__} needs "
+                             "2-d y, one column per output (class index, label or target)")
         return X, y
 
     def _fit(self, X, y):
@@ -204,10 +207,12 @@ class _Scaled(BaseEstimator):
 
     def predict(self, X):
         """Predictions of the wrapped estimator on scaled (and projected) ``X``."""
-        return self.estimator_.predict(self._transform(X))
+        Z = self._transform(X)
+        return self.estimator_.predict(Z)
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
+    def _forward_tags(self, tags):
+        # Called by the subclasses after their mixin's tags: the mixin
+        # (first in the MRO) would reset classifier_tags / regressor_tags.
         if self.estimator is not None:
             inner = get_tags(self.estimator)
             tags.target_tags.multi_output = inner.target_tags.multi_output
@@ -247,6 +252,9 @@ class ScaledModel(ClassifierMixin, _Scaled):
 
     _y_numeric = False
 
+    def __sklearn_tags__(self):
+        return self._forward_tags(super().__sklearn_tags__())
+
     def fit(self, X, y):
         """Fit scaler, PCA and classifier on all of ``X``."""
         self._fit(X, y)
@@ -260,13 +268,17 @@ class ScaledModel(ClassifierMixin, _Scaled):
         Parameters
         ----------
         classes : array-like or list of array-like
-            Required on the first call (see :func:`baselines.models.output_classes`);
-            after ``fit`` or a first call, ``classes_`` is used.
+            Required on the first call (see :func:`baselines.models.output_classes`):
+            one array per output, or one flat array for every output; after
+            ``fit`` or a first call, ``classes_`` is used.
         """
         if classes is None:
             if not hasattr(self, "classes_"):
                 raise ValueError("classes must be passed on the first call to partial_fit")
             classes = self.classes_
+        elif np.ndim(y) == 2 and len(classes) and np.ndim(classes[0]) == 0:
+            # One flat list of classes serves every output.
+            classes = [np.asarray(classes)] * np.shape(y)[1]
         self._partial_fit(X, y, classes=classes)
         self.classes_ = _classes_of(self.estimator_)
         return self
@@ -274,7 +286,8 @@ class ScaledModel(ClassifierMixin, _Scaled):
     @available_if(_has("predict_proba"))
     def predict_proba(self, X):
         """Probabilities of the wrapped classifier (where it has them)."""
-        return self.estimator_.predict_proba(self._transform(X))
+        Z = self._transform(X)
+        return self.estimator_.predict_proba(Z)
 
     def has_proba(self) -> bool:
         """Whether the fitted classifier gives probabilities."""
@@ -301,6 +314,9 @@ class ScaledRegressor(RegressorMixin, _Scaled):
     """
 
     _y_numeric = True
+
+    def __sklearn_tags__(self):
+        return self._forward_tags(super().__sklearn_tags__())
 
     def fit(self, X, y):
         """Fit scaler, PCA and regressor on all of ``X``."""
