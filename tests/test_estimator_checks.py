@@ -19,6 +19,7 @@ from sklearn.utils import get_tags
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from baselines.models import MODELS, ScaledModel, make_model
+from features.base import FrameExtractor
 from features.registry import FEATURE_SETS, make_extractor
 
 FAST = {"adaboost": {"n_estimators": 5}, "adaboost-logistic": {"n_estimators": 3},
@@ -40,6 +41,12 @@ MODIFIED_HUBER = (
     "(scikit-learn's own behaviour, not the wrapper's)")
 
 
+BATCHED_FLOAT32 = (
+    "chroma energies come from a float32 matrix product over the batch, whose summation "
+    "order depends on the batch's size and order: a window's features agree across "
+    "batches to ~1e-6 relative, this check demands 1e-9 absolute")
+
+
 def _innermost(estimator):
     while hasattr(estimator, "estimator") and estimator.estimator is not None:
         estimator = estimator.estimator
@@ -49,6 +56,10 @@ def _innermost(estimator):
 def expected_failed_checks(estimator) -> dict:
     """Check name -> reason, for the checks ``estimator`` means to fail."""
     failed = {}
+    if isinstance(estimator, FrameExtractor):
+        if any(p.kind == "chroma" for p in estimator.frame_products()):
+            failed["check_methods_sample_order_invariance"] = BATCHED_FLOAT32
+        return failed
     if not isinstance(estimator, ScaledModel):
         return failed
     inner = _innermost(estimator)
@@ -73,6 +84,9 @@ def test_models_pass_estimator_checks(estimator, check):
     check(estimator)
 
 
+# The checks' windows are a few samples long: every call warns that they are
+# shorter than n_fft (tested in test_features_bad_input); silenced here.
+@pytest.mark.filterwarnings("ignore:windows of n_samples=.* are too short:UserWarning")
 @parametrize_with_checks([make_extractor(name) for name in FEATURE_SETS],
                          expected_failed_checks=expected_failed_checks)
 def test_extractors_pass_estimator_checks(estimator, check):
