@@ -81,13 +81,16 @@ class ConstantSafeClassifier(ClassifierMixin, BaseEstimator):
 
     @available_if(lambda self: hasattr(self.estimator, "partial_fit"))
     def partial_fit(self, X, y, classes=None, **fit_params):
-        first = getattr(self, "estimator_", None) is None
         X, y = self._check_fit_input(X, y, reset=not hasattr(self, "classes_"))
-        if first:
+        if getattr(self, "estimator_", None) is None:
             if classes is None and not hasattr(self, "classes_"):
                 raise ValueError("classes must be passed on the first call to partial_fit")
-            if classes is not None:
-                self.classes_ = np.asarray(classes)
+            known = np.asarray(classes) if classes is not None else self.classes_
+            # Still constant (after a one-class fit): learn the classes from the data.
+            self.classes_ = np.union1d(known, y)
+            if len(self.classes_) < 2:
+                self.estimator_ = None
+                return self
             self.estimator_ = clone(self.estimator)
         self.estimator_.partial_fit(X, y, classes=self.classes_, **fit_params)
         return self
