@@ -28,6 +28,13 @@ Each :class:`ModelSpec` says which kinds it serves, whether it streams
 :func:`make_model` keywords for tuning by grouped cross-validation
 (:func:`search_grid` names them for ``GridSearchCV``).
 
+Adding a model: write a builder ``(kind, **params) -> ScaledModel`` (and
+``(**params) -> ScaledRegressor`` where it has a regression twin), register a
+:class:`ModelSpec` in :data:`MODELS`; ``tests/test_models.py`` and
+``tests/test_estimator_checks.py`` then run it on every kind it serves.
+Callers pass ``get_task(task).target_kind`` (or, until every caller does,
+today's task name).
+
 >>> from baselines.models import make_model
 >>> model = make_model("sgd-hinge", "multiclass", random_state=0)
 >>> model.supports_partial_fit
