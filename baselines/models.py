@@ -32,8 +32,7 @@ Adding a model: write a builder ``(kind, **params) -> ScaledModel`` (and
 ``(**params) -> ScaledRegressor`` where it has a regression twin), register a
 :class:`ModelSpec` in :data:`MODELS`; ``tests/test_models.py`` and
 ``tests/test_estimator_checks.py`` then run it on every kind it serves.
-Callers pass ``get_task(task).target_kind`` (or, until every caller does,
-today's task name).
+Callers pass ``get_task(task).target_kind`` (a task name also works).
 
 >>> from baselines.models import make_model
 >>> model = make_model("sgd-hinge", "multiclass", random_state=0)
@@ -46,7 +45,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
-import numpy as np
 from sklearn.dummy import DummyClassifier, DummyRegressor
 from sklearn.ensemble import (AdaBoostClassifier, AdaBoostRegressor, RandomForestClassifier,
                               RandomForestRegressor)
@@ -56,13 +54,12 @@ from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 from sklearn.svm import SVC
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
+from baselines.tasks import TARGET_KINDS, Task, get_task, task_names
 from baselines.wrappers import ConstantSafeClassifier, ScaledModel, ScaledRegressor, label_scores
 
 __all__ = [
     "TARGET_KINDS",
     "CLASSIFICATION_KINDS",
-    "TASKS",
-    "TASK_TARGET_KINDS",
     "target_kind_of",
     "ModelSpec",
     "MODELS",
@@ -78,44 +75,28 @@ __all__ = [
     "label_scores",
 ]
 
-CLASSIFICATION_KINDS = ("multiclass", "multilabel", "multiclass+multilabel")
-TARGET_KINDS = CLASSIFICATION_KINDS + ("regression",)
-
-#: Today's task names -> their target kind, until every caller passes
-#: ``baselines.tasks.get_task(task).target_kind``.
-TASK_TARGET_KINDS = {"composer": "multiclass", "instruments": "multilabel",
-                     "joint": "multiclass+multilabel"}
-TASKS = tuple(TASK_TARGET_KINDS)
+CLASSIFICATION_KINDS = tuple(kind for kind in TARGET_KINDS if kind != "regression")
 
 
-def target_kind_of(kind_or_task: str) -> str:
-    """A target kind, given one or a task name of :data:`TASK_TARGET_KINDS`.
+def target_kind_of(kind_or_task) -> str:
+    """A target kind, given one or a registered task (or its name).
 
     Raises
     ------
     ValueError
-        Neither a target kind nor a known task name.
+        Neither a target kind nor a registered task.
     """
-    if kind_or_task in TARGET_KINDS:
+    if isinstance(kind_or_task, str) and kind_or_task in TARGET_KINDS:
         return kind_or_task
-    if kind_or_task in TASK_TARGET_KINDS:
-        return TASK_TARGET_KINDS[kind_or_task]
+    if isinstance(kind_or_task, Task) or kind_or_task in task_names():
+        return get_task(kind_or_task).target_kind
     raise ValueError(f"unknown target kind {kind_or_task!r}; valid kinds: "
-                     f"{', '.join(TARGET_KINDS)} (or a task: {', '.join(TASKS)})")
-
-
-# ---------------------------------------------------------------------------
-# Targets
+                     f"{', '.join(TARGET_KINDS)} (or a task: {', '.join(task_names())})")
 
 
 # The target encoding is the tasks' (baselines.tasks.musicnet); these names
 # stay importable from here.
 from baselines.tasks.musicnet import decode_targets, encode_targets, output_classes  # noqa: E402,F401
-
-
-def _check_task(task):
-    if task not in TASKS:
-        raise ValueError(f"unknown task {task!r}; valid tasks: {', '.join(TASKS)}")
 
 
 # ---------------------------------------------------------------------------
@@ -328,10 +309,9 @@ def make_model(name, target_kind="multiclass", **params):
     ----------
     name : str
         A key of :data:`MODELS`.
-    target_kind : str, default="multiclass"
-        One of :data:`TARGET_KINDS`; today's task names (``"composer"``,
-        ``"instruments"``, ``"joint"``) are accepted and mapped by
-        :data:`TASK_TARGET_KINDS`.
+    target_kind : str or Task, default="multiclass"
+        One of :data:`TARGET_KINDS` (``get_task(task).target_kind``); a
+        registered task or its name (``"composer"``) is mapped to its kind.
     **params
         Passed to the model's builder (``random_state``, ``n_components``,
         ``alpha``, ...; the keys of ``MODELS[name].param_grid``).

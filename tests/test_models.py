@@ -8,8 +8,6 @@ from sklearn.exceptions import NotFittedError
 from baselines.models import (
     MODELS,
     TARGET_KINDS,
-    TASK_TARGET_KINDS,
-    TASKS,
     ScaledModel,
     decode_targets,
     encode_targets,
@@ -19,6 +17,9 @@ from baselines.models import (
     output_classes,
     search_grid,
 )
+from baselines.tasks import get_task, task_names
+
+TASKS = ("composer", "instruments", "joint")  # the MusicNet tasks these data encode
 
 N_COMPOSERS, N_INSTRUMENTS = 3, 4
 
@@ -131,11 +132,14 @@ def test_model_of_another_kind_lists_those_that_fit(name):
 
 
 def test_task_names_map_to_kinds():
-    assert TASK_TARGET_KINDS == {"composer": "multiclass", "instruments": "multilabel",
-                                 "joint": "multiclass+multilabel"}
-    for task, kind in TASK_TARGET_KINDS.items():
+    kinds = {task: get_task(task).target_kind for task in TASKS}
+    assert kinds == {"composer": "multiclass", "instruments": "multilabel",
+                     "joint": "multiclass+multilabel"}
+    for task in task_names():
+        kind = get_task(task).target_kind
         for name in models_for(task):
             assert repr(make_model(name, task)) == repr(make_model(name, kind))
+            assert repr(make_model(name, get_task(task))) == repr(make_model(name, kind))
     assert set(models_for("regression")) == {
         "knn", "adaboost", "sgd-squared-error", "sgd-huber", "sgd-epsilon-insensitive",
         "random-forest", "dummy"}
