@@ -106,7 +106,8 @@ def _fit_offline(model, job: PointJob):
 
 
 def _fit_point(job: PointJob) -> dict:
-    model = make_model(job.model, job.task.name, random_state=job.seed, **job.model_params)
+    model = make_model(job.model, job.task.target_kind, random_state=job.seed,
+                       **job.model_params)
     streaming = MODELS[job.model].streaming
     fit = _fit_streaming if streaming else _fit_offline
     rows, fit_seconds, train_windows = fit(model, job)
