@@ -1,7 +1,7 @@
 """Short names for the command line's ``--features`` -> extractor factories.
 
 ``stats`` (default tabular set), ``mfcc``, ``chroma``, ``logmel``,
-``mel-chroma``, ``spectrogram`` (MusicNet study preset, 8 kHz, 129 x 313 for
+``mel-chroma``, ``mel-chroma-beat`` (median between beats), ``spectrogram`` (MusicNet study preset, 8 kHz, 129 x 313 for
 5 s), ``spectrogram-128`` (the same resized to 128 x 312), ``beat-mfcc``.
 """
 
@@ -11,6 +11,7 @@ from functools import partial
 
 from .beat import BeatSynchronous
 from .chroma import Chroma, MelChroma
+from .fused import BeatSyncMelChroma
 from .mfcc import MFCC
 from .spectrogram import LogMel, Spectrogram
 from .stats import SummaryStatistics
@@ -23,6 +24,7 @@ FEATURE_SETS = {
     "chroma": Chroma,
     "logmel": LogMel,
     "mel-chroma": MelChroma,
+    "mel-chroma-beat": BeatSyncMelChroma,
     "spectrogram": partial(Spectrogram, sr=8000, n_fft=256, hop_length=128),
     "spectrogram-128": partial(Spectrogram, sr=8000, n_fft=256, hop_length=128, shape=(128, 312)),
     "beat-mfcc": BeatSynchronous,
