@@ -159,7 +159,8 @@ class SpectrogramCollection:
                 warn(f"{where}: names {fields[0]!r} but {folder} has no array for id {cid}; "
                      f"clip dropped")
                 continue
-            if path.name != fields[0].rsplit("/", 1)[-1]:
+            names_ids = kind == "targets" and header[0].lower() == "id"
+            if not names_ids and path.name != fields[0].rsplit("/", 1)[-1]:
                 loose.append(f"{fields[0]!r} -> {path.name!r}")
             genre, targets = None, {}
             if kind == "genre":
