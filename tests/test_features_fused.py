@@ -61,3 +61,26 @@ def test_beat_sync_extractor_shapes_and_names():
     assert names[-1] == "chroma_beat_12_t005"
     with pytest.raises(ValueError, match="n_beats=0"):
         BeatSyncMelChroma(n_beats=0).fit(windows)
+
+
+def test_fused_statistics_equal_summary_statistics_but_the_first_mfcc_level():
+    from features.fused_stats import FusedStatistics
+    from features.stats import SummaryStatistics
+
+    y = click_track(6.0)
+    windows = np.stack([y[:3 * 22050], y[3 * 22050:]])
+    audio_door = SummaryStatistics().fit(windows)
+    expected = audio_door.transform(windows)
+    images = MelChroma(output="image").fit_transform(windows)
+    array_door = FusedStatistics().fit(images)
+    got = array_door.transform(images)
+    names = audio_door.get_feature_names_out()
+    assert list(array_door.get_feature_names_out()) == list(names)
+    # dB re the window's maximum instead of re 1.0 shifts mfcc 1's level only
+    shifted = np.isin(names, [f"mfcc_{s}_01" for s in ("mean", "median", "min", "max")])
+    np.testing.assert_allclose(got[:, ~shifted], expected[:, ~shifted], atol=2e-3, rtol=1e-3)
+    offset = got[:, shifted] - expected[:, shifted]
+    np.testing.assert_allclose(offset, offset[:, :1] * np.ones((1, 4)), atol=1e-2)
+    assert np.all(np.abs(offset) > 1.0)
+    with pytest.raises(ValueError, match=r"must be \(n_windows, 140, t\)"):
+        array_door.transform(np.zeros((2, 128, 20), np.float32))
