@@ -75,3 +75,25 @@ def test_networks_learn_a_toy_problem(network):
     out = predict_network(reg, test_arrays)["clip_targets"]
     assert out.shape == (24, 2)
     assert np.corrcoef(out[:, 0], test_targets[:, 0])[0, 1] > 0.7
+
+
+@pytest.mark.parametrize("task,network", [("genre", "cnn"), ("affect", "lstm")])
+def test_command_writes_a_valid_run_record(tmp_path, task, network):
+    from baselines import records
+    from baselines.cnn.genre import main
+
+    argv = ["--task", task, "--network", network, "--small-corpus", "--epochs", "2",
+            "--window-frames", "64", "--device", "cpu", "--results", str(tmp_path),
+            "--no-progress"]
+    assert main(argv) == 0
+    (run,) = records.load_runs(tmp_path)
+    assert run["task"] == task and run["model"].endswith("-small")
+    if task == "genre":
+        assert 0 <= run["metrics"]["genre_clip_accuracy"] <= 1
+        assert set(run["detail"]["genre"]["labels"]) == {"chorale", "fiddle", "folksong", "madrigal",
+                                                         "mass", "quartet", "trecento"}
+    else:
+        assert {"affect_spearman_tempo_bpm", "affect_r2_notes_per_second",
+                "affect_mae_major_key_share"} <= set(run["metrics"])
+    assert run["metrics"]["n_test_groups"] == run["metrics"]["n_test_clips"] == 14
+    assert list(run.points["split"]).count("train") == 2

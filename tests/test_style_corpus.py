@@ -54,6 +54,10 @@ def test_small_corpus_in_course_layout(small_styles):
     assert targets.kind == "targets" and targets.target_names == TARGETS
     first = targets.clips[0]
     assert first.targets == pytest.approx(gtzan[first.id].targets)
+    targets_beat = SpectrogramCollection(root, "styles_targets", beat=True)
+    assert [c.id for c in targets_beat] == [c.id for c in targets]
+    np.testing.assert_array_equal(targets_beat.clips[0].array(),
+                                  {c.id: c for c in beat}[first.id].array())
 
 
 def test_candidates_are_seeded_and_differ_by_seed():

@@ -21,7 +21,7 @@ prints a summary.  The folder holds the same clips in two layouts::
     spectrograms/styles/{train,test}_labels.txt, groups.txt
     spectrograms/styles_beat/...          the beat-synchronous twins
     spectrograms/styles_targets/...       the same arrays (hard links) with
-                                          ``id, tempo_bpm, ...`` label files
+    spectrograms/styles_targets_beat/...  ``id, tempo_bpm, ...`` label files
 
 How clips are made
 ------------------
@@ -493,7 +493,7 @@ def _finalise(root: Path, staging: Path, kept: dict, spec: StyleCorpusSpec, seed
     rows, splits = [], {"train": [], "test": []}
     spec_root = root / "spectrograms"
     collections = {"styles": ".fused.full.npy", "styles_beat": ".fused.beat.npy",
-                   "styles_targets": ".fused.full.npy"}
+                   "styles_targets": ".fused.full.npy", "styles_targets_beat": ".fused.beat.npy"}
     for collection in collections:
         for split in splits:
             (spec_root / collection / split).mkdir(parents=True, exist_ok=True)
@@ -514,8 +514,10 @@ def _finalise(root: Path, staging: Path, kept: dict, spec: StyleCorpusSpec, seed
                     os.replace(src, dst)
                 elif not dst.exists():
                     raise FileNotFoundError(f"clip {clip_id}: {src} is missing")
-            _link(spec_root / "styles" / split / f"{clip_id}.fused.full.npy",
-                  spec_root / "styles_targets" / split / f"{clip_id}.fused.full.npy")
+            for kind in ("full", "beat"):
+                twin = "" if kind == "full" else "_beat"
+                _link(spec_root / f"styles{twin}" / split / f"{clip_id}.fused.{kind}.npy",
+                      spec_root / f"styles_targets{twin}" / split / f"{clip_id}.fused.{kind}.npy")
             splits[split].append(f"{style}/{clip_id}.wav")
             rows.append({"file": f"{style}/{clip_id}.wav", "id": clip_id, "split": split,
                          "genre": style, "group": clip["source"], "ensemble": clip["ensemble"],
@@ -527,7 +529,7 @@ def _finalise(root: Path, staging: Path, kept: dict, spec: StyleCorpusSpec, seed
         mine = [r for r in rows if r["split"] == split]
         for collection, suffix in collections.items():
             folder = spec_root / collection
-            if collection == "styles_targets":
+            if collection.startswith("styles_targets"):
                 text = "id\t" + "\t".join(TARGETS) + "\n" + "".join(
                     r["id"] + "\t" + "\t".join(repr(r[t]) for t in TARGETS) + "\n" for r in mine)
             else:
