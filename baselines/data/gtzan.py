@@ -73,7 +73,8 @@ class GTZAN:
         Share of each genre's groups in the test split when no split files exist.
     seed : int, default=0
     require_targets : bool, default=False
-        Drop (with a warning) clips whose targets are missing or NaN.
+        Drop (with a warning) clips whose targets are missing or NaN (where
+        ``clips.csv`` has target columns at all).
 
     Attributes
     ----------
@@ -117,7 +118,7 @@ class GTZAN:
                      f"of {min_seconds:g} s; dropped")
                 continue
             found[cid] = (path, genre, seconds)
-        if require_targets:
+        if require_targets and self.target_names:
             found = {c: v for c, v in found.items() if self._has_targets(c, targets)}
         splits = self._read_splits(found)
         self.has_official_split = splits is not None
