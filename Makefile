@@ -43,6 +43,11 @@ DEMO_ARGS ?=
 # each run.json.
 RESULT_MODELS ?= dummy dummy-stratified knn adaboost adaboost-logistic sgd-perceptron sgd-hinge sgd-log sgd-modified-huber
 RESULT_TASKS ?= composer instruments joint
+# Genre and affect on the embedded style corpus (audio reader), the classical
+# genre models on its precomputed arrays too, and the torch references.
+GENRE_MODELS ?= dummy dummy-stratified sgd-log sgd-hinge knn adaboost logreg svc-rbf
+AFFECT_MODELS ?= dummy knn sgd-squared-error sgd-huber adaboost
+GENRE_ARGS ?= --n-seeds 3 --eval-windows 20 --no-progress
 
 .PHONY: demo test results install install-test clean-stamps
 
@@ -62,6 +67,17 @@ results: $(STAMPS)/test
 	$(PY) -m baselines.learning_curve sgd-hinge --features spectrogram-128 --task composer --no-progress --n-jobs 2
 	$(PY) -m baselines.cnn --task composer --device auto --no-progress
 	$(PY) -m baselines.cnn --task joint --device auto --no-progress
+	set -e; for model in $(GENRE_MODELS); do \
+	  $(PY) -m baselines.learning_curve $$model --task genre --dataset styles $(GENRE_ARGS); \
+	  $(PY) -m baselines.learning_curve $$model --task genre --dataset spectrograms $(GENRE_ARGS); \
+	done
+	set -e; for model in $(AFFECT_MODELS); do \
+	  $(PY) -m baselines.learning_curve $$model --task affect --dataset styles $(GENRE_ARGS); \
+	  $(PY) -m baselines.learning_curve $$model --task affect --dataset spectrograms-targets $(GENRE_ARGS); \
+	done
+	set -e; for task in genre affect; do for net in cnn lstm; do \
+	  $(PY) -m baselines.cnn.genre --task $$task --network $$net --device auto --no-progress; \
+	done; done
 	$(PY) -m benchmarks.report
 	$(PY) -m baselines.report --readme README.md
 
