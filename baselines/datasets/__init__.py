@@ -111,3 +111,4 @@ from baselines.datasets.musicnet import Dataset, load_musicnet  # noqa: E402
 #: ``--dataset`` values at import (the registry, :mod:`baselines.data.registry`,
 #: is the truth: :func:`baselines.data.registry.dataset_names`).
 DATASETS = dataset_names()
+from baselines.datasets import genre  # noqa: E402,F401  (loaders of gtzan, fma, spectrograms)
