@@ -147,9 +147,9 @@ class GenreDataset:
             raise ValueError(f"train size {n_windows} is smaller than the number of genres "
                              f"({len(self.classes)})")
         cap = int(np.ceil(n_windows / len(self.classes)))
-        windows = balanced_windows(self.train, cap=cap, programs=(), length=self.length,
-                                   grid=grid, strategy=strategy,
-                                   seed=epoch_seed(int(random_state), 0))
+        windows = _class_balanced(self.train, cap=cap, n_classes=len(self.classes),
+                                  length=self.length, grid=grid, strategy=strategy,
+                                  seed=epoch_seed(int(random_state), 0))
         if len(windows) < n_windows:
             raise ValueError(f"train size {n_windows} is larger than the {len(windows)} "
                              f"training windows available")
@@ -239,8 +239,28 @@ def array_window_features(extractor, windows: Windows, recordings) -> np.ndarray
     return out
 
 
+def _class_balanced(recordings, *, cap, n_classes, length, grid, strategy, seed) -> Windows:
+    """Windows balanced over genres; with one class (a targets-only
+    collection) nothing to balance: ``cap`` windows drawn evenly over clips."""
+    if n_classes > 1:
+        return balanced_windows(recordings, cap=cap, programs=(), length=length, grid=grid,
+                                strategy=strategy, seed=seed)
+    rng = np.random.default_rng(seed)
+    per_clip = int(np.ceil(cap / len(recordings)))
+    pool = draw_windows(recordings, per_clip, length=length, grid=grid, programs=(),
+                        random_state=rng)
+    return pool[rng.permutation(len(pool))[:cap]]
+
+
 class ArraySampler(StreamingSampler):
     """A streaming sampler whose batches are cut from precomputed arrays."""
+
+    def epoch_windows(self, epoch: int) -> Windows:
+        if len(self.composers) > 1:
+            return super().epoch_windows(epoch)
+        return _class_balanced(self.train_recordings, cap=self.cap_, n_classes=1,
+                               length=self.length, grid=self.grid_, strategy=self.strategy,
+                               seed=epoch_seed(self.random_state, epoch))
 
     def iter_window_batches(self, epoch):
         windows = self.epoch_windows(epoch)
