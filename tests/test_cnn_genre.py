@@ -97,3 +97,12 @@ def test_command_writes_a_valid_run_record(tmp_path, task, network):
                 "affect_mae_major_key_share"} <= set(run["metrics"])
     assert run["metrics"]["n_test_groups"] == run["metrics"]["n_test_clips"] == 14
     assert list(run.points["split"]).count("train") == 2
+
+
+def test_cnn_command_hands_genre_tasks_over(tmp_path):
+    from baselines.cnn.__main__ import main
+
+    argv = ["--task", "genre", "--network", "lstm", "--small-corpus", "--epochs", "1",
+            "--device", "cpu", "--results", str(tmp_path), "--no-progress"]
+    assert main(argv) == 0
+    assert (tmp_path / "beat-lstm-small-genre-styles-small" / "run.json").exists()

@@ -19,8 +19,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Train the MusicNet study's CNN (or its small CPU variant) on "
         "windows from the streaming sampler and score it on the shared held-out "
         "windows.")
-    p.add_argument("--task", choices=("composer", "instruments", "joint"),
-                   default="joint", help="what to predict (default: joint)")
+    p.add_argument("--task", choices=("composer", "instruments", "joint", "genre", "affect"),
+                   default="joint", help="what to predict; genre and affect run "
+                   "python -m baselines.cnn.genre with the same arguments (default: joint)")
     p.add_argument("--preset", choices=("auto", "study", "small"), default="auto",
                    help="network: 'study' (4 x 128 x 312 input), 'small' (1 x 64 x "
                    "156, trains on a CPU in minutes); 'auto': study on CUDA, small "
@@ -71,7 +72,16 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+GENRE_TASKS = ("genre", "affect")
+
+
 def main(argv=None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    task = argv[argv.index("--task") + 1] if "--task" in argv[:-1] else None
+    if task in GENRE_TASKS:  # the genre collections' networks: their own command
+        from baselines.cnn.genre import main as genre_main
+
+        return genre_main(argv)
     parser = build_parser()
     args = parser.parse_args(argv)
     if not torch_available():
