@@ -290,3 +290,14 @@ def test_spectrograms_bad_labels_arrays_and_targets(tmp_path):
     assert {c.id: c.targets for c in multi} == {
         "1": {"valence": 0.5, "energy": 0.25, "danceability": 0.75},
         "4": {"valence": 0.2, "energy": 0.3, "danceability": 0.4}}
+
+
+def test_spectrograms_array_shorter_than_the_unit_is_dropped(tmp_path):
+    a = np.zeros((140, 50), np.float32)
+    write_collection(tmp_path, "c", {("train", "1.npy"): a, ("train", "2.npy"): a[:, :10],
+                                     ("test", "3.npy"): a},
+                     {"train": ["1.npy\tRock", "2.npy\tRock"], "test": ["3.npy\tRock"]})
+    with pytest.warns(GenreWarning, match=r"2.npy: 10 frames, shorter than the unit of 20; "
+                                          r"clip 2 dropped"):
+        data = SpectrogramCollection(tmp_path, "c", min_frames=20)
+    assert [c.id for c in data] == ["1", "3"]
