@@ -95,3 +95,28 @@ def test_learning_curve_writes_stable_keys(tmp_path, dataset, task, model):
     assert record["headline_metric"] == headline and headline in record["metrics"]
     if task == "genre":
         assert 0 <= record["metrics"]["genre_clip_accuracy"] <= 1
+
+
+def test_fma_loader_windows_and_features_from_mp3(tmp_path):
+    from test_genre_readers import fma_row, tone, write_fma
+
+    from features.registry import make_extractor
+
+    rows, mp3s = [], {}
+    for k, (genre, freq) in enumerate((("Rock", 220.0), ("Hip-Hop", 660.0))):
+        for j in range(4):
+            tid = 10 * (k + 1) + j
+            rows.append(fma_row(tid, tid, "test" if j == 3 else "training", "small", genre,
+                                [12 if genre == "Rock" else 21]))
+            mp3s[tid] = tone(3.0, freq + 10 * j)
+    root = write_fma(tmp_path / "fma", rows, mp3s)
+    data = load_dataset("fma", root=root, length=2.0, progress=False)
+    assert data.classes == ("Hip-Hop", "Rock") and len(data.train) == 6 and len(data.test) == 2
+    assert not {r.group for r in data.train} & {r.group for r in data.test}
+    windows = data.evaluation_windows(n_per_recording=2, grid=512 / 22050)
+    extractor = make_extractor("stats")
+    X = data.window_features(extractor, windows, data.test,
+                             cache=data.frame_cache(tmp_path / "frames"))
+    assert X.shape == (4, 406) and np.all(np.isfinite(X))
+    y = get_task("genre").targets(data, windows)
+    assert sorted(set(y.tolist())) == [0, 1]
