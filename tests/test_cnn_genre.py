@@ -77,17 +77,21 @@ def test_networks_learn_a_toy_problem(network):
     assert np.corrcoef(out[:, 0], test_targets[:, 0])[0, 1] > 0.7
 
 
-@pytest.mark.parametrize("task,network", [("genre", "cnn"), ("affect", "lstm")])
-def test_command_writes_a_valid_run_record(tmp_path, task, network):
+@pytest.mark.parametrize("task,network,dataset", [("genre", "cnn", "spectrograms"),
+                                                  ("affect", "lstm", "spectrograms-targets"),
+                                                  ("genre", "lstm", "styles")])
+def test_command_writes_a_valid_run_record(tmp_path, task, network, dataset):
     from baselines import records
     from baselines.cnn.genre import main
 
-    argv = ["--task", task, "--network", network, "--small-corpus", "--epochs", "2",
+    argv = ["--task", task, "--network", network, "--dataset", dataset, "--small-corpus",
+            "--epochs", "2",
             "--window-frames", "64", "--device", "cpu", "--results", str(tmp_path),
             "--no-progress"]
     assert main(argv) == 0
     (run,) = records.load_runs(tmp_path)
     assert run["task"] == task and run["model"].endswith("-small")
+    assert run["corpus_name"] == f"{dataset}-small"
     if task == "genre":
         assert 0 <= run["metrics"]["genre_clip_accuracy"] <= 1
         assert set(run["detail"]["genre"]["labels"]) == {"chorale", "fiddle", "folksong", "madrigal",
@@ -105,4 +109,4 @@ def test_cnn_command_hands_genre_tasks_over(tmp_path):
     argv = ["--task", "genre", "--network", "lstm", "--small-corpus", "--epochs", "1",
             "--device", "cpu", "--results", str(tmp_path), "--no-progress"]
     assert main(argv) == 0
-    assert (tmp_path / "beat-lstm-small-genre-styles-small" / "run.json").exists()
+    assert (tmp_path / "beat-lstm-small-genre-spectrograms-small" / "run.json").exists()

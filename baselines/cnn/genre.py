@@ -7,11 +7,12 @@ beat-synchronous sequences) on the training clips, scores the test clips,
 and writes ``<results>/<run>/{run.json, points.csv}`` through
 :mod:`baselines.records`.
 
-Data: ``--dataset spectrograms`` reads a course-layout collection (default:
-the embedded style corpus's arrays, ``styles`` for genre and
-``styles_targets`` for affect); ``--dataset gtzan`` reads audio in GTZAN's
-layout (default: the style corpus's wav files) and computes the same arrays
-from it (:func:`features.fused.fused_image`).
+Data: any genre dataset of :mod:`baselines.data.registry`, loaded as the
+learning curve loads it (same split and fingerprint): by default the style
+corpus's precomputed arrays (``spectrograms`` for genre,
+``spectrograms-targets`` for affect); an audio dataset (``styles``,
+``gtzan``, ``fma``) has its arrays computed from the audio
+(:func:`features.fused.fused_image`).
 """
 
 from __future__ import annotations
@@ -39,17 +40,16 @@ def build_parser() -> argparse.ArgumentParser:
                    help="cnn on fused windows or lstm on beat sequences (default: cnn)")
     p.add_argument("--preset", choices=("auto", "small", "study"), default="auto",
                    help="network widths; auto: study on CUDA, small on the CPU (default: auto)")
-    p.add_argument("--dataset", choices=("spectrograms", "gtzan"), default="spectrograms",
-                   help="precomputed arrays or audio (default: spectrograms)")
+    p.add_argument("--dataset", default=None,
+                   help="a genre dataset of the registry (spectrograms, spectrograms-targets, "
+                        "styles, gtzan, fma, ...); default: spectrograms for genre, "
+                        "spectrograms-targets for affect (the style corpus's arrays)")
     p.add_argument("--root", default=None,
-                   help="dataset folder (default: the embedded style corpus)")
-    p.add_argument("--collection", default=None,
-                   help="course-layout collection (default: styles for genre, "
-                        "styles_targets for affect)")
+                   help="dataset folder (default: the dataset's embedded default)")
     p.add_argument("--mapping", default=None,
                    help="class mapping: a preset (study-20-to-10) or a file (default: none)")
     p.add_argument("--small-corpus", action="store_true",
-                   help="use the small style corpus (tests; default: the full one)")
+                   help="use the small style corpus's dataset (tests; default: the full one)")
     p.add_argument("--epochs", type=int, default=30, help="training epochs (default: 30)")
     p.add_argument("--batch-size", type=int, default=32, help="batch size (default: 32)")
     p.add_argument("--learning-rate", type=float, default=1e-3, help="Adam's (default: 1e-3)")
@@ -64,35 +64,53 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _corpus(args):
-    from baselines.data.style_corpus import style_corpus
+#: The dataset a task's networks read when ``--dataset`` is not given.
+DEFAULT_DATASET = {"genre": "spectrograms", "affect": "spectrograms-targets"}
 
-    return style_corpus(small=args.small_corpus, n_jobs=1, progress=not args.no_progress)
+
+def dataset_name(args) -> str:
+    """``--dataset``, or the task's default (its ``-small`` twin with ``--small-corpus``)."""
+    name = args.dataset or DEFAULT_DATASET[args.task]
+    if args.small_corpus and args.root is None and not name.endswith("-small"):
+        name += "-small"
+    return name
 
 
 def load_clips(args):
-    """``(clips, arrays, corpus name, fingerprint, target names)`` for the run."""
+    """``(clips, arrays, dataset name, fingerprint, target names)`` for the run.
+
+    The dataset is loaded as the learning curve loads it (same split, same
+    fingerprint), so its runs sit beside the classical models' in the report.
+    Arrays: the precomputed ones (their ``_beat`` twins for the LSTM), or
+    computed from the audio (:func:`features.fused.fused_image`).
+    """
+    from baselines.data.registry import get_dataset
+    from baselines.datasets import load_dataset
+    from baselines.tasks import get_task
+
+    name = dataset_name(args)
+    get_task(args.task).check_dataset_kind(get_dataset(name).kind, name)
+    data = load_dataset(name, root=args.root, seed=args.seed, mapping=args.mapping,
+                        progress=not args.no_progress, n_jobs=1)
+    get_task(args.task).check_dataset(data)
+    clips = tuple(data.train) + tuple(data.test)
     beat = args.network == "lstm"
-    if args.dataset == "spectrograms":
-        from baselines.data.spectrograms import SpectrogramCollection
+    if data.kind == "spectrograms":
+        arrays = [c.array() for c in clips]
+        if beat:
+            from baselines.data.spectrograms import SpectrogramCollection
 
-        root = Path(args.root) if args.root else _corpus(args) / "spectrograms"
-        collection = args.collection or ("styles" if args.task == "genre" else "styles_targets")
-        data = SpectrogramCollection(root, collection, beat=beat, mapping=args.mapping)
-        arrays = [c.array() for c in data.clips]
-        name = collection if args.root else f"{collection}{'-small' if args.small_corpus else ''}"
-        return data.clips, arrays, name, data.fingerprint(), data.target_names
-    from baselines.data.gtzan import GTZAN
-    from features.fused import beat_synchronous, fused_image
+            twins = {c.id: c for c in SpectrogramCollection(data.root.parent, data.root.name,
+                                                            beat=True, mapping=args.mapping)}
+            arrays = [twins[c.clip_id].array() for c in clips]
+    else:
+        from features.fused import beat_synchronous, fused_image
 
-    root = Path(args.root) if args.root else _corpus(args)
-    data = GTZAN(root, mapping=args.mapping, seed=args.seed, require_targets=args.task == "affect")
-    arrays = []
-    for clip in data.clips:
-        image = fused_image(clip.audio(sr=22050))
-        arrays.append(beat_synchronous(image) if beat else image)
-    name = ("gtzan" if args.root else f"styles-audio{'-small' if args.small_corpus else ''}")
-    return data.clips, arrays, name, data.fingerprint(), data.target_names
+        arrays = []
+        for clip in clips:
+            image = fused_image(clip.audio(sr=22050))
+            arrays.append(beat_synchronous(image) if beat else image)
+    return clips, arrays, name, data.fingerprint, data.target_names
 
 
 def score(task, clips, prediction, target_names) -> tuple[dict, dict]:
@@ -166,8 +184,8 @@ def run(args, argv=None) -> Path:
         "args": vars(args), "seed": args.seed, "seeds": [args.seed],
         "versions": {**package_versions(), "torch": torch.__version__},
         "dataset_fingerprint": fingerprint,
-        "dataset": {"root": args.root, "train_recordings": [clips[i].id for i in train],
-                    "test_recordings": [clips[i].id for i in test]},
+        "dataset": {"root": args.root, "train_recordings": [clips[i].clip_id for i in train],
+                    "test_recordings": [clips[i].clip_id for i in test]},
         "finished": True, "wall_seconds": time.perf_counter() - wall,
         "peak_memory_mb": peak_memory_mb(), "headline_metric": HEADLINE[args.task],
         "metrics": metrics, "detail": detail, "fit_seconds": fit_seconds,
