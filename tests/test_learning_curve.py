@@ -167,7 +167,7 @@ def test_command_line_prints_table_and_help(small_corpus_root, tmp_path, capsys)
     "kwargs, match",
     [
         ({"model": "svm"}, "unknown model 'svm'; valid models: knn, adaboost"),
-        ({"task": "genre"}, "unknown task 'genre'; valid tasks: composer, instruments, joint"),
+        ({"task": "mood"}, "unknown task 'mood'; valid tasks: composer, instruments, joint, genre, affect"),
         ({"features": "vibes"}, "unknown features 'vibes'; valid feature sets: .*stats"),
         ({"train_sizes": "30,100000"}, "train size 100000 is larger than the .* training windows available"),
         ({"min_composer_recordings": 100}, "need two"),
