@@ -42,7 +42,7 @@ import pandas as pd
 
 from baselines import records
 from baselines.curves import Curve, plot_learning_curves
-from baselines.report_genre import metric_columns, reported_markdown
+from baselines.report_genre import metric_columns, per_class_markdown, reported_markdown
 
 __all__ = ["REPORTED", "TABLE_COLUMNS", "task_tables", "render_report", "main"]
 
@@ -177,6 +177,14 @@ def table_columns(runs) -> tuple:
     if any(musicnet & set(run["metrics"]) for run in runs):
         return TABLE_COLUMNS
     return tuple(metric_columns(runs)) + tuple(c for c in TABLE_COLUMNS if c[2] != "metric")
+
+
+def _best_genre_run(runs, corpus, task):
+    """The best classical run of a (corpus, task) table whose record holds a
+    per-class genre block, or None."""
+    candidates = [r for r in runs if _corpus(r) == corpus and r["task"] == task
+                  and not _is_cnn(r) and not _is_dummy(r) and per_class_markdown(r)]
+    return max(candidates, key=lambda r: (_score(r), _order(r))) if candidates else None
 
 
 def _score(run, metric=None) -> float:
@@ -448,6 +456,11 @@ def render_report(results_dir, out=None, *, plots=True, runs=None) -> str:
     for (corpus, task), frame in tables.items():
         lines += [f"## Task: {task} ({corpus})", "",
                   _markdown_table(frame, formats), ""]
+        best = _best_genre_run(latest, corpus, task)
+        if best is not None:
+            lines += [f"Per class, {_label(best)} (the best classical model here, seed "
+                      f"{_get(best, 'detail', 'seed')}): from `{best.source}`", "",
+                      per_class_markdown(best), ""]
     cnn_runs = sorted((r for r in latest if _is_cnn(r)),
                       key=lambda r: (_corpus(r), r["task"], r["model"]))
     if cnn_runs:

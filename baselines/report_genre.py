@@ -10,7 +10,8 @@ Like the report, this module reads run records only.
 
 from __future__ import annotations
 
-__all__ = ["GENRE_REPORTED", "AFFECT_REPORTED", "metric_columns", "reported_markdown"]
+__all__ = ["GENRE_REPORTED", "AFFECT_REPORTED", "metric_columns", "per_class_markdown",
+           "reported_markdown"]
 
 #: Genre accuracy published elsewhere (not measured here).
 GENRE_REPORTED = (
@@ -86,4 +87,20 @@ def reported_markdown() -> str:
                                   ("target", "target"), ("Spearman", "spearman")]),
         "",
     ]
+    return "\n".join(lines)
+
+
+def per_class_markdown(run) -> str | None:
+    """The per-class precision / recall / F1 table of a genre run (its
+    ``detail["genre"]``), or None where the record has none."""
+    block = (run.get("detail") or {}).get("genre") or {}
+    labels = block.get("labels")
+    if not labels or not all(k in block for k in ("precision", "recall", "f1")):
+        return None
+    support = block.get("support", {})
+    lines = ["| genre | precision | recall | F1 | held-out windows |", "|---|---|---|---|---|"]
+    for label in labels:
+        cells = [block[k].get(label) for k in ("precision", "recall", "f1")]
+        text = ["-" if v is None else f"{float(v):.4f}" for v in cells]
+        lines.append(f"| {label} | " + " | ".join(text) + f" | {support.get(label, '-')} |")
     return "\n".join(lines)

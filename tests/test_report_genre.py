@@ -34,3 +34,16 @@ def test_reported_tables_are_labelled_and_hold_the_published_numbers():
     for number in ("63 %", "61 %", "55 %", "41.6 %", "53.4 %", "91-94 %", "0.28-0.38",
                    "0.74", "0.42", "0.17"):
         assert number in text
+
+
+def test_per_class_table_from_a_genre_detail_block():
+    from baselines.report_genre import per_class_markdown
+
+    run = fake_run("genre_clip_accuracy", {})
+    assert per_class_markdown(run) is None  # no detail: no table
+    run.record["detail"] = {"genre": {"labels": ["a", "b"], "precision": {"a": 0.5, "b": 1.0},
+                                      "recall": {"a": 1.0, "b": None}, "f1": {"a": 2 / 3, "b": 0.0},
+                                      "support": {"a": 3, "b": 4}}}
+    lines = per_class_markdown(run).splitlines()
+    assert lines[2] == "| a | 0.5000 | 1.0000 | 0.6667 | 3 |"
+    assert lines[3] == "| b | 1.0000 | - | 0.0000 | 4 |"
