@@ -1,0 +1,207 @@
+"""Chord recognition scores, as MIREX reports them, through mir_eval.
+
+Frame predictions (class indices of :data:`~baselines.data.chord_labels.MAJMIN_CLASSES`)
+become labelled segments (:func:`frames_to_segments`), scored against each
+track's reference ``.lab`` with :func:`mir_eval.chord.evaluate`.
+
+Stable keys (:data:`CHORD_METRIC_KEYS`):
+
+- ``chord_majmin_wcsr``: per-track majmin score weighted by track duration
+  over the test tracks (MIREX's weighted chord symbol recall);
+- ``chord_root_wcsr``, ``chord_mirex_wcsr``: the same for mir_eval's
+  ``root`` and ``mirex`` comparisons;
+- ``chord_segmentation``: mir_eval's ``seg`` (directional Hamming), weighted
+  the same way;
+- ``chord_frame_accuracy``: share of frames whose reference is in the
+  vocabulary (not excluded) predicted as their class.
+
+:func:`collection_table` gives the per-collection table (the study's shape).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .data.chord_labels import EXCLUDED, MAJMIN_CLASSES, N_CLASSES, majmin_classes
+
+__all__ = ["CHORD_METRIC_KEYS", "aggregate", "score_track", "collection_table", "confusion", "evaluate_track",
+           "format_collection_table", "frame_labels", "frames_to_segments", "plot_confusion"]
+
+CHORD_METRIC_KEYS = ("chord_majmin_wcsr", "chord_root_wcsr", "chord_mirex_wcsr",
+                     "chord_segmentation", "chord_frame_accuracy")
+_MIR_EVAL_KEYS = {"chord_majmin_wcsr": "majmin", "chord_root_wcsr": "root",
+                  "chord_mirex_wcsr": "mirex", "chord_segmentation": "seg"}
+
+
+def frame_times(n_frames: int, hop_seconds: float) -> np.ndarray:
+    """Centre of each frame, seconds (frame ``j`` is centred on ``j * hop``)."""
+    return np.arange(n_frames) * float(hop_seconds)
+
+
+def frames_to_segments(classes, *, hop_seconds: float, seconds: float):
+    """Labelled segments from per-frame class predictions.
+
+    Frame ``j`` is centred on ``j * hop_seconds`` and stands for the time up
+    to halfway to its neighbours; runs of one class become one segment;
+    segments are clipped to ``[0, seconds]``.
+
+    Parameters
+    ----------
+    classes : array of int [shape=(n_frames,)]
+        Indices into :data:`MAJMIN_CLASSES`.
+    hop_seconds : float
+    seconds : float
+        The track's length.
+
+    Returns
+    -------
+    intervals : np.ndarray [shape=(n, 2)]
+    labels : list of str
+    """
+    classes = np.asarray(classes, dtype=np.int64).reshape(-1)
+    if classes.size == 0:
+        raise ValueError("no frames to turn into segments")
+    if classes.min() < 0 or classes.max() >= N_CLASSES:
+        raise ValueError(f"frame classes must lie in [0, {N_CLASSES}); got "
+                         f"[{classes.min()}, {classes.max()}]")
+    change = np.flatnonzero(np.diff(classes)) + 1
+    starts = np.concatenate([[0], change])
+    ends = np.concatenate([change, [len(classes)]])
+    bounds = np.clip((np.concatenate([starts, ends[-1:]]) - 0.5) * hop_seconds, 0.0, seconds)
+    bounds[-1] = seconds
+    keep = bounds[1:] > bounds[:-1]
+    intervals = np.stack([bounds[:-1], bounds[1:]], axis=1)[keep]
+    labels = [MAJMIN_CLASSES[c] for c in classes[starts][keep]]
+    return intervals, labels
+
+
+def frame_labels(intervals, classes_of_intervals, n_frames: int, hop_seconds: float) -> np.ndarray:
+    """Class of each frame centre from labelled intervals (``EXCLUDED`` past the end)."""
+    intervals = np.asarray(intervals, dtype=float).reshape(-1, 2)
+    times = frame_times(n_frames, hop_seconds)
+    idx = np.searchsorted(intervals[:, 1], times, side="right")
+    out = np.full(n_frames, EXCLUDED, dtype=np.int64)
+    inside = idx < len(intervals)
+    out[inside] = np.asarray(classes_of_intervals, dtype=np.int64)[idx[inside]]
+    return out
+
+
+def evaluate_track(ref_intervals, ref_labels, est_intervals, est_labels) -> dict:
+    """mir_eval's chord scores of one track, as a flat dict (``majmin``,
+    ``root``, ``mirex``, ``seg``, ...); both annotations are validated first."""
+    import mir_eval
+
+    return dict(mir_eval.chord.evaluate(np.asarray(ref_intervals, dtype=float), list(ref_labels),
+                                        np.asarray(est_intervals, dtype=float), list(est_labels)))
+
+
+def score_track(ref_intervals, ref_labels, predicted, *, hop_seconds: float, seconds: float,
+                collection: str = "", track_id: str = "") -> dict:
+    """Score one track's frame predictions against its reference annotation.
+
+    Parameters
+    ----------
+    ref_intervals : np.ndarray [shape=(n, 2)]
+    ref_labels : list of str
+        Harte labels of the reference.
+    predicted : array of int [shape=(n_frames,)]
+        Predicted class of every frame of the track (frame ``j`` centred on
+        ``j * hop_seconds``).
+    hop_seconds, seconds : float
+    collection, track_id : str
+
+    Returns
+    -------
+    dict
+        ``id``, ``collection``, ``seconds``, ``scores`` (mir_eval's),
+        ``frames_correct``, ``frames_scored``, ``true`` (frame classes of the
+        reference), ``predicted``.
+    """
+    predicted = np.asarray(predicted, dtype=np.int64)
+    est_intervals, est_labels = frames_to_segments(predicted, hop_seconds=hop_seconds,
+                                                   seconds=seconds)
+    scores = evaluate_track(ref_intervals, ref_labels, est_intervals, est_labels)
+    true = frame_labels(ref_intervals, majmin_classes(ref_labels), len(predicted), hop_seconds)
+    keep = true != EXCLUDED
+    return {"id": track_id, "collection": collection, "seconds": float(seconds), "scores": scores,
+            "frames_correct": int(np.sum(predicted[keep] == true[keep])),
+            "frames_scored": int(keep.sum()), "true": true, "predicted": predicted}
+
+
+def aggregate(per_track: list[dict]) -> dict:
+    """The stable keys over test tracks.
+
+    Parameters
+    ----------
+    per_track : list of dict
+        Each with ``seconds`` (the track's length), ``scores`` (from
+        :func:`evaluate_track`), ``frames_correct`` and ``frames_scored``.
+
+    Returns
+    -------
+    dict of :data:`CHORD_METRIC_KEYS` -> float (NaN with no tracks)
+    """
+    if not per_track:
+        return {k: float("nan") for k in CHORD_METRIC_KEYS}
+    weights = np.array([t["seconds"] for t in per_track], dtype=float)
+    out = {}
+    for key, name in _MIR_EVAL_KEYS.items():
+        values = np.array([t["scores"][name] for t in per_track], dtype=float)
+        out[key] = float(np.sum(weights * values) / np.sum(weights))
+    scored = sum(t["frames_scored"] for t in per_track)
+    out["chord_frame_accuracy"] = (sum(t["frames_correct"] for t in per_track) / scored
+                                   if scored else float("nan"))
+    return out
+
+
+def collection_table(per_track: list[dict]) -> dict:
+    """``{collection: {tracks, minutes, <stable keys>}}``: the study's table."""
+    table = {}
+    for collection in sorted({t["collection"] for t in per_track}):
+        mine = [t for t in per_track if t["collection"] == collection]
+        table[collection] = {"tracks": len(mine),
+                             "minutes": sum(t["seconds"] for t in mine) / 60, **aggregate(mine)}
+    return table
+
+
+def format_collection_table(table: dict) -> str:
+    """Markdown of :func:`collection_table`."""
+    lines = ["| collection | tracks | minutes | majmin WCSR | root WCSR | frame accuracy |",
+             "|---|---:|---:|---:|---:|---:|"]
+    for name, row in table.items():
+        lines.append(f"| {name} | {row['tracks']} | {row['minutes']:.1f} | "
+                     f"{row['chord_majmin_wcsr']:.3f} | {row['chord_root_wcsr']:.3f} | "
+                     f"{row['chord_frame_accuracy']:.3f} |")
+    return "\n".join(lines)
+
+
+def confusion(true, pred) -> np.ndarray:
+    """25 x 25 frame counts (rows: reference class, columns: predicted);
+    excluded reference frames are left out."""
+    true, pred = np.asarray(true), np.asarray(pred)
+    keep = true != EXCLUDED
+    cm = np.zeros((N_CLASSES, N_CLASSES), dtype=np.int64)
+    np.add.at(cm, (true[keep], pred[keep]), 1)
+    return cm
+
+
+def plot_confusion(cm: np.ndarray, path, *, title: str = "") -> None:
+    """Row-normalised confusion of :func:`confusion`, saved as an image."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = cm.sum(axis=1, keepdims=True)
+    share = np.divide(cm, rows, out=np.zeros(cm.shape, dtype=float), where=rows > 0)
+    fig, ax = plt.subplots(figsize=(8, 7))
+    image = ax.imshow(share, cmap="viridis", vmin=0, vmax=1)
+    ax.set_xticks(range(N_CLASSES), MAJMIN_CLASSES, rotation=90, fontsize=6)
+    ax.set_yticks(range(N_CLASSES), MAJMIN_CLASSES, fontsize=6)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("reference")
+    ax.set_title(title or "frame confusion (row-normalised)")
+    fig.colorbar(image, ax=ax)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
