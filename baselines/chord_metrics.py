@@ -22,20 +22,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from .data.chord_labels import EXCLUDED, MAJMIN_CLASSES, N_CLASSES, majmin_classes
+from .data.chord_labels import EXCLUDED, MAJMIN_CLASSES, N_CLASSES, frame_labels, majmin_classes
 
 __all__ = ["CHORD_METRIC_KEYS", "aggregate", "score_track", "collection_table", "confusion", "evaluate_track",
-           "format_collection_table", "frame_labels", "frames_to_segments", "plot_confusion"]
+           "format_collection_table", "frames_to_segments", "plot_confusion"]
 
 CHORD_METRIC_KEYS = ("chord_majmin_wcsr", "chord_root_wcsr", "chord_mirex_wcsr",
                      "chord_segmentation", "chord_frame_accuracy")
 _MIR_EVAL_KEYS = {"chord_majmin_wcsr": "majmin", "chord_root_wcsr": "root",
                   "chord_mirex_wcsr": "mirex", "chord_segmentation": "seg"}
-
-
-def frame_times(n_frames: int, hop_seconds: float) -> np.ndarray:
-    """Centre of each frame, seconds (frame ``j`` is centred on ``j * hop``)."""
-    return np.arange(n_frames) * float(hop_seconds)
 
 
 def frames_to_segments(classes, *, hop_seconds: float, seconds: float):
@@ -73,17 +68,6 @@ def frames_to_segments(classes, *, hop_seconds: float, seconds: float):
     intervals = np.stack([bounds[:-1], bounds[1:]], axis=1)[keep]
     labels = [MAJMIN_CLASSES[c] for c in classes[starts][keep]]
     return intervals, labels
-
-
-def frame_labels(intervals, classes_of_intervals, n_frames: int, hop_seconds: float) -> np.ndarray:
-    """Class of each frame centre from labelled intervals (``EXCLUDED`` past the end)."""
-    intervals = np.asarray(intervals, dtype=float).reshape(-1, 2)
-    times = frame_times(n_frames, hop_seconds)
-    idx = np.searchsorted(intervals[:, 1], times, side="right")
-    out = np.full(n_frames, EXCLUDED, dtype=np.int64)
-    inside = idx < len(intervals)
-    out[inside] = np.asarray(classes_of_intervals, dtype=np.int64)[idx[inside]]
-    return out
 
 
 def evaluate_track(ref_intervals, ref_labels, est_intervals, est_labels) -> dict:

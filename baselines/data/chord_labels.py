@@ -25,7 +25,8 @@ import numpy as np
 
 __all__ = [
     "ChordLabelError", "EXCLUDED", "MAJMIN_CLASSES", "N_CLASSES", "NO_CHORD", "PITCH_NAMES",
-    "check_label", "class_distribution", "format_distribution", "majmin_class", "majmin_classes",
+    "check_label", "class_distribution", "format_distribution", "frame_labels", "frame_times",
+    "majmin_class", "majmin_classes",
 ]
 
 PITCH_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
@@ -136,3 +137,19 @@ def format_distribution(seconds: dict, *, title: str = "") -> str:
             f"{100 * minor / total:.0f} %, N {100 * seconds.get('N', 0) / total:.0f} %, excluded "
             f"{100 * seconds.get('excluded', 0) / total:.0f} %; most common: "
             + ", ".join(f"{k} {100 * v / total:.0f} %" for v, k in top))
+
+
+def frame_times(n_frames: int, hop_seconds: float) -> np.ndarray:
+    """Centre of each frame, seconds (frame ``j`` is centred on ``j * hop``)."""
+    return np.arange(n_frames) * float(hop_seconds)
+
+
+def frame_labels(intervals, classes_of_intervals, n_frames: int, hop_seconds: float) -> np.ndarray:
+    """Class of each frame centre from labelled intervals (``EXCLUDED`` past the end)."""
+    intervals = np.asarray(intervals, dtype=float).reshape(-1, 2)
+    times = frame_times(n_frames, hop_seconds)
+    idx = np.searchsorted(intervals[:, 1], times, side="right")
+    out = np.full(n_frames, EXCLUDED, dtype=np.int64)
+    inside = idx < len(intervals)
+    out[inside] = np.asarray(classes_of_intervals, dtype=np.int64)[idx[inside]]
+    return out

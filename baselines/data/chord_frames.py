@@ -1,0 +1,116 @@
+"""Frames of chord tracks: the per-frame representation and targets of each
+track, and frame units (a frame with context) drawn from them.
+
+A track's frames come from the disk cache (:func:`features.frames.corpus_frames`:
+one STFT or CQT per recording); its targets are the majmin class of each
+frame centre (:func:`~baselines.data.chord_labels.frame_labels`), ``-1``
+where the chord is outside the vocabulary (left out of training).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .chord_labels import EXCLUDED, frame_labels, majmin_classes
+
+__all__ = ["TrackFrames", "draw_frames", "track_frames", "units"]
+
+
+@dataclass
+class TrackFrames:
+    """One track's frame representation and frame targets.
+
+    Attributes
+    ----------
+    track : object
+        The dataset's track (``id``, ``collection``, ``seconds``, ``chords()``).
+    values : np.ndarray [shape=(d, n_frames)], float32
+        :meth:`features.context.FrameContext.recording_values`.
+    targets : np.ndarray [shape=(n_frames,)], int64
+        Majmin class of each frame centre, ``-1`` where excluded.
+    hop_seconds : float
+    """
+
+    track: object
+    values: np.ndarray
+    targets: np.ndarray
+    hop_seconds: float
+
+    @property
+    def n_frames(self) -> int:
+        return int(self.values.shape[1])
+
+
+def track_frames(tracks, extractor, *, cache=None, n_jobs: int = 1, progress: bool = True):
+    """:class:`TrackFrames` of tracks, frames computed once and cached.
+
+    Parameters
+    ----------
+    tracks : sequence of Track
+    extractor : features.context.FrameContext
+    cache : FrameCache, path-like or None
+    n_jobs : int
+    progress : bool
+
+    Returns
+    -------
+    list of TrackFrames, in the order of ``tracks``
+    """
+    from features.frames import corpus_frames
+
+    tracks = list(tracks)
+    frames = corpus_frames(extractor, tracks, cache=cache, n_jobs=n_jobs, progress=progress)
+    hop_seconds = extractor.hop_length / extractor.sr
+    out = []
+    for track, fr in zip(tracks, frames):
+        values = np.ascontiguousarray(extractor.recording_values(fr), dtype=np.float32)
+        intervals, labels = track.chords()
+        targets = frame_labels(intervals, majmin_classes(labels), values.shape[1], hop_seconds)
+        out.append(TrackFrames(track, values, targets, hop_seconds))
+    return out
+
+
+def draw_frames(items, n_per_track=None, *, random_state=None):
+    """``(track index, frame index)`` pairs of in-vocabulary frames.
+
+    Parameters
+    ----------
+    items : list of TrackFrames
+    n_per_track : int or None
+        Frames drawn (without replacement) from each track; ``None``: all.
+    random_state : int, Generator or None
+
+    Returns
+    -------
+    (track_index, frame_index) : two int64 arrays
+    """
+    rng = np.random.default_rng(random_state)
+    tracks, frames = [], []
+    for i, item in enumerate(items):
+        valid = np.flatnonzero(item.targets != EXCLUDED)
+        if n_per_track is not None and len(valid) > n_per_track:
+            valid = np.sort(rng.choice(valid, size=n_per_track, replace=False))
+        tracks.append(np.full(len(valid), i, dtype=np.int64))
+        frames.append(valid.astype(np.int64))
+    if not tracks:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    return np.concatenate(tracks), np.concatenate(frames)
+
+
+def units(items, extractor, track_index, frame_index):
+    """Features ``X`` and targets ``y`` of the frames ``(track_index,
+    frame_index)``: each frame with its context (``extractor.frame_features``)."""
+    track_index, frame_index = np.asarray(track_index), np.asarray(frame_index)
+    X = None
+    for i in np.unique(track_index):
+        rows = np.flatnonzero(track_index == i)
+        part = extractor.frame_features(None, frame_index[rows], values=items[i].values)
+        if X is None:
+            X = np.empty((len(track_index), part.shape[1]), dtype=np.float32)
+        X[rows] = part
+    if X is None:
+        raise ValueError("no frames to describe")
+    y = np.array([items[i].targets[j] for i, j in zip(track_index, frame_index)], dtype=np.int64)
+    return X, y
