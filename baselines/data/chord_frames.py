@@ -15,7 +15,8 @@ import numpy as np
 
 from .chord_labels import EXCLUDED, frame_labels, majmin_classes
 
-__all__ = ["TrackFrames", "draw_frames", "track_frames", "units"]
+__all__ = ["TrackFrames", "draw_frames", "track_frames", "transpose_classes", "transpose_units",
+           "units"]
 
 
 @dataclass
@@ -114,3 +115,58 @@ def units(items, extractor, track_index, frame_index):
         raise ValueError("no frames to describe")
     y = np.array([items[i].targets[j] for i, j in zip(track_index, frame_index)], dtype=np.int64)
     return X, y
+
+
+def transpose_classes(y, semitones: int) -> np.ndarray:
+    """Majmin classes moved up ``semitones`` (``N`` and excluded stay)."""
+    y = np.asarray(y, dtype=np.int64)
+    out = y.copy()
+    chord = (y >= 0) & (y < 24)
+    out[chord] = (y[chord] // 12) * 12 + (y[chord] % 12 + semitones) % 12
+    return out
+
+
+def transpose_units(X, y, semitones, *, n_rows: int, bins_per_semitone: int = 1,
+                    circular: bool = True):
+    """Frame units and targets transposed by ``semitones`` (data augmentation).
+
+    Parameters
+    ----------
+    X : np.ndarray [shape=(n, n_rows * n_frames)]
+        Units as :class:`features.context.FrameContext` flattens them.
+    y : array of int [shape=(n,)]
+    semitones : int or array of int [shape=(n,)]
+        One shift for all units, or one per unit.
+    n_rows : int
+        Rows (pitch classes or bins) of a unit.
+    bins_per_semitone : int, default=1
+    circular : bool, default=True
+        Chroma wraps around; a CQT or mel axis does not (the rows shifted in
+        take the unit's minimum).
+
+    Returns
+    -------
+    X_t, y_t
+    """
+    X = np.asarray(X, dtype=np.float32)
+    n = len(X)
+    shifts = np.broadcast_to(np.asarray(semitones, dtype=np.int64), (n,))
+    units_ = X.reshape(n, n_rows, -1)
+    out = np.empty_like(units_)
+    for s in np.unique(shifts):
+        rows = shifts == s
+        k = int(s) * bins_per_semitone
+        moved = np.roll(units_[rows], k, axis=1)
+        if not circular and k:
+            floor = units_[rows].min(axis=(1, 2), keepdims=True)
+            if k > 0:
+                moved[:, :k] = floor
+            else:
+                moved[:, k:] = floor
+        out[rows] = moved
+    y_t = np.empty(n, dtype=np.int64)
+    y = np.asarray(y, dtype=np.int64)
+    for s in np.unique(shifts):
+        rows = shifts == s
+        y_t[rows] = transpose_classes(y[rows], int(s))
+    return out.reshape(n, -1), y_t
