@@ -24,7 +24,7 @@ import numpy as np
 
 from .data.chord_labels import EXCLUDED, MAJMIN_CLASSES, N_CLASSES, frame_labels, majmin_classes
 
-__all__ = ["CHORD_METRIC_KEYS", "aggregate", "score_track", "collection_table", "confusion", "evaluate_track",
+__all__ = ["CHORD_METRIC_KEYS", "aggregate", "bootstrap_interval", "score_track", "collection_table", "confusion", "evaluate_track",
            "format_collection_table", "frames_to_segments", "plot_confusion"]
 
 CHORD_METRIC_KEYS = ("chord_majmin_wcsr", "chord_root_wcsr", "chord_mirex_wcsr",
@@ -136,6 +136,27 @@ def aggregate(per_track: list[dict]) -> dict:
     out["chord_frame_accuracy"] = (sum(t["frames_correct"] for t in per_track) / scored
                                    if scored else float("nan"))
     return out
+
+
+def bootstrap_interval(per_track: list[dict], key: str = "chord_majmin_wcsr", *,
+                       n_boot: int = 1000, level: float = 0.95, random_state=0):
+    """Percentile bootstrap interval of a stable key over test tracks.
+
+    Tracks (the groups) are resampled with replacement and the key
+    recomputed as :func:`aggregate` does (duration-weighted).
+
+    Returns
+    -------
+    (low, high) : floats (NaN with fewer than two tracks)
+    """
+    if len(per_track) < 2:
+        return float("nan"), float("nan")
+    rng = np.random.default_rng(random_state)
+    n = len(per_track)
+    values = np.array([aggregate([per_track[i] for i in rng.integers(0, n, size=n)])[key]
+                       for _ in range(n_boot)])
+    tail = (1 - level) / 2
+    return float(np.nanquantile(values, tail)), float(np.nanquantile(values, 1 - tail))
 
 
 def collection_table(per_track: list[dict]) -> dict:
