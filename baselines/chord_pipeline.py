@@ -1,7 +1,7 @@
 """The chord task's loop: training frames -> fit -> every test frame -> scores.
 
 Training units are in-vocabulary frames of the training tracks (each with
-its context), drawn evenly across tracks, optionally undersampled
+its context), drawn uniformly, optionally undersampled
 (``balance``: imbalanced-learn's ``sampling_strategy``, training frames
 only).  Offline models ``fit`` once; streaming models (the SGD family)
 ``partial_fit`` on fresh frames each epoch.  Evaluation predicts every frame
@@ -22,7 +22,8 @@ __all__ = ["evaluate_items", "fit_offline", "fit_streaming", "predict_track", "t
 
 
 def training_units(items, extractor, n_frames: int | None, *, random_state=None, balance=None):
-    """``(X, y, groups)`` of ``n_frames`` training frames spread over the tracks.
+    """``(X, y, groups)`` of ``n_frames`` training frames drawn uniformly from
+    the in-vocabulary frames of all training tracks.
 
     Parameters
     ----------
@@ -30,8 +31,8 @@ def training_units(items, extractor, n_frames: int | None, *, random_state=None,
         Training tracks only.
     extractor : features.context.FrameContext
     n_frames : int or None
-        About this many frames in all (``n_frames / len(items)`` per track);
-        ``None``: every in-vocabulary frame.
+        Frames drawn (without replacement); ``None`` or more than there
+        are: every in-vocabulary frame.
     random_state : int or None
     balance : str, dict, callable or None
         :func:`~baselines.chord_models.undersample_indices`'s
@@ -44,8 +45,7 @@ def training_units(items, extractor, n_frames: int | None, *, random_state=None,
     groups : np.ndarray [shape=(n,)] of str (track ids)
     """
     rng = np.random.default_rng(random_state)
-    per_track = None if n_frames is None else max(1, int(np.ceil(n_frames / max(1, len(items)))))
-    ti, fi = draw_frames(items, per_track, random_state=rng)
+    ti, fi = draw_frames(items, random_state=rng)
     if n_frames is not None and len(ti) > n_frames:
         keep = np.sort(rng.choice(len(ti), size=n_frames, replace=False))
         ti, fi = ti[keep], fi[keep]
