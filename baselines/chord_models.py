@@ -133,9 +133,9 @@ def frame_probabilities(model, X) -> np.ndarray:
     the model saw fewer classes."""
     out = np.zeros((len(X), N_CLASSES), dtype=np.float32)
     classes = np.asarray(model.classes_, dtype=np.int64)
-    if hasattr(model, "predict_proba"):
+    try:
         out[:, classes] = model.predict_proba(X)
-    else:
+    except AttributeError:  # hinge, perceptron (a wrapper may not tell in hasattr)
         out[np.arange(len(X)), np.asarray(model.predict(X), dtype=np.int64)] = 1.0
     return out
 

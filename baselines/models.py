@@ -398,6 +398,12 @@ def _sgd(loss):
     return build
 
 
+def _template(task, *, threshold=0.5, temperature=0.05, random_state=None):
+    from baselines.chord_models import ChordTemplateClassifier
+
+    return ChordTemplateClassifier(threshold=threshold, temperature=temperature)
+
+
 def _dummy(strategy):
     def build(task, *, random_state=None):
         return ScaledModel(DummyClassifier(strategy=strategy), random_state=random_state)
@@ -418,6 +424,9 @@ MODELS: dict[str, ModelSpec] = {
         ModelSpec("sgd-log", _sgd("log_loss"), True, description="SGD, log loss (logistic)"),
         ModelSpec("sgd-modified-huber", _sgd("modified_huber"), True,
                   description="SGD, modified Huber loss"),
+        ModelSpec("template", _template, False, tasks=("chords",),
+                  description="binary major/minor triad templates, cosine on chroma (trains "
+                              "nothing)"),
         ModelSpec("dummy", _dummy("most_frequent"), False,
                   description="DummyClassifier, most frequent class (chance)"),
         ModelSpec("dummy-stratified", _dummy("stratified"), False,
@@ -433,7 +442,9 @@ def make_model(name, task="composer", **params):
     ----------
     name : str
         A key of :data:`MODELS`.
-    task : {"composer", "instruments", "joint"}
+    task : str
+        A registered task (:mod:`baselines.tasks`); its target kind picks the
+        estimator's shape.
     **params
         Passed to the model's builder (``random_state``, ``n_components``,
         ``alpha``, ...).
@@ -446,11 +457,25 @@ def make_model(name, task="composer", **params):
     """
     if name not in MODELS:
         raise ValueError(f"unknown model {name!r}; valid models: {', '.join(MODELS)}")
-    _check_task(task)
     spec = MODELS[name]
-    if task not in spec.tasks:
+    shape = _estimator_shape(task)
+    if task not in spec.tasks and shape not in spec.tasks:
         raise ValueError(
             f"model {name!r} does not support task {task!r}; it supports "
             f"{', '.join(spec.tasks)}"
         )
-    return spec.build(task, **params)
+    return spec.build(shape, **params)
+
+
+def _estimator_shape(task) -> str:
+    """The MusicNet task whose estimator shape a task's target kind needs: a
+    MusicNet task is its own; another registered multi-class task is built as
+    ``composer`` is (one output, classes in ``y``)."""
+    if task in TASKS:
+        return task
+    from baselines.tasks import get_task
+
+    kind = get_task(task).target_kind
+    if kind != "multiclass":
+        raise ValueError(f"task {task!r}: no estimators for target kind {kind!r} yet")
+    return "composer"

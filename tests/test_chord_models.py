@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from baselines.chord_metrics import confusion, frames_to_segments
+from baselines.metrics_chords import confusion, frames_to_segments
 from baselines.chord_models import (
     ChordTemplateClassifier, chord_templates, frame_probabilities, smooth, undersample_indices,
 )

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from chord_helpers import write_track
 
-from baselines.chord_metrics import aggregate, collection_table, score_track
+from baselines.metrics_chords import aggregate, collection_table, score_track
 from baselines.data.chord_labels import EXCLUDED, MAJMIN_CLASSES, majmin_classes
 from baselines.data.isophonics import IsophonicsDataset
 

@@ -4,7 +4,7 @@ Trains :class:`~baselines.cnn.chord_model.ChordCNN` on log-CQT patches of
 the training tracks (the embedded chord corpus, or ``--root`` an
 Isophonics-layout folder), scores every frame of the test tracks after each
 epoch with the classical models' code (:mod:`baselines.chord_pipeline`'s
-smoothing and :mod:`baselines.chord_metrics`), and writes
+smoothing and :mod:`baselines.metrics_chords`), and writes
 ``RESULTS/<run>/{points.csv, curve.png, run.json}`` through
 :mod:`baselines.records`.
 """
@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 from .. import records
-from ..chord_metrics import CHORD_METRIC_KEYS, aggregate, collection_table, confusion, score_track
+from ..metrics_chords import CHORD_METRIC_KEYS, aggregate, collection_table, confusion, score_track
 from ..chord_models import SMOOTHING, smooth
 from ..curves import Curve, plot_learning_curves
 from ..runs import peak_memory_mb

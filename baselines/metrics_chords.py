@@ -24,7 +24,7 @@ import numpy as np
 
 from .data.chord_labels import EXCLUDED, MAJMIN_CLASSES, N_CLASSES, frame_labels, majmin_classes
 
-__all__ = ["CHORD_METRIC_KEYS", "aggregate", "bootstrap_interval", "score_track", "collection_table", "confusion", "evaluate_track",
+__all__ = ["CHORD_METRIC_KEYS", "aggregate", "bootstrap_interval", "evaluate_frames", "score_track", "collection_table", "confusion", "evaluate_track",
            "format_collection_table", "frames_to_segments", "plot_confusion"]
 
 CHORD_METRIC_KEYS = ("chord_majmin_wcsr", "chord_root_wcsr", "chord_mirex_wcsr",
@@ -210,3 +210,71 @@ def plot_confusion(cm: np.ndarray, path, *, title: str = "") -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
+
+
+def _runs(groups):
+    """``[(group, start, stop)]`` of consecutive runs of equal group values."""
+    groups = np.asarray(groups, dtype=object)
+    if groups.size == 0:
+        return []
+    change = np.flatnonzero(groups[1:] != groups[:-1]) + 1
+    starts = np.concatenate([[0], change])
+    stops = np.concatenate([change, [len(groups)]])
+    return [(groups[a], int(a), int(b)) for a, b in zip(starts, stops)]
+
+
+def score_frames(y_true, y_pred, *, groups, references: dict, hop_seconds: float) -> list:
+    """:func:`score_track` of every track, frames given track after track.
+
+    Parameters
+    ----------
+    y_true, y_pred : array of int [shape=(n_frames,)]
+        Reference and predicted classes of every frame of the test tracks,
+        each track's frames together and in time order.
+    groups : array [shape=(n_frames,)]
+        The track id of each frame.
+    references : dict
+        Track id -> ``{"intervals", "labels", "seconds", "collection"}``.
+    hop_seconds : float
+
+    Raises
+    ------
+    ValueError
+        Lengths that differ, a track split in two runs, a track with no
+        reference, or ``y_true`` that is not the reference's frame classes.
+    """
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    groups = np.asarray(groups, dtype=object)
+    if not len(y_true) == len(y_pred) == len(groups):
+        raise ValueError(f"y_true, y_pred and groups have lengths {len(y_true)}, {len(y_pred)} "
+                         f"and {len(groups)}; they must be equal")
+    runs = _runs(groups)
+    seen = [g for g, _, _ in runs]
+    if len(set(seen)) != len(seen):
+        raise ValueError("each track's frames must be given together, in time order")
+    per_track = []
+    for track_id, a, b in runs:
+        if track_id not in references:
+            raise ValueError(f"no reference annotation for track {track_id!r}")
+        ref = references[track_id]
+        result = score_track(ref["intervals"], ref["labels"], y_pred[a:b], hop_seconds=hop_seconds,
+                             seconds=ref["seconds"], collection=ref.get("collection", ""),
+                             track_id=str(track_id))
+        if not np.array_equal(result["true"], y_true[a:b]):
+            raise ValueError(f"y_true of track {track_id!r} is not its reference's frame classes")
+        per_track.append(result)
+    return per_track
+
+
+def evaluate_frames(y_true, y_pred, *, groups, references: dict, hop_seconds: float,
+                    n_boot: int = 1000) -> dict:
+    """The stable keys, the majmin WCSR's 95 % bootstrap interval over tracks
+    (``chord_majmin_wcsr_ci_low`` / ``_ci_high``) and ``n_groups``; see
+    :func:`score_frames` for the arguments."""
+    per_track = score_frames(y_true, y_pred, groups=groups, references=references,
+                             hop_seconds=hop_seconds)
+    out = aggregate(per_track)
+    low, high = bootstrap_interval(per_track, "chord_majmin_wcsr", n_boot=n_boot)
+    out.update(chord_majmin_wcsr_ci_low=low, chord_majmin_wcsr_ci_high=high,
+               n_groups=float(len(per_track)))
+    return out

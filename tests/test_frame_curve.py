@@ -1,0 +1,61 @@
+"""The chords learning curve end to end on the small embedded chord corpus,
+through the main command."""
+
+from __future__ import annotations
+
+import pytest
+
+from baselines import records
+from baselines.metrics_chords import CHORD_METRIC_KEYS
+
+
+@pytest.fixture(scope="module")
+def small_chord_corpus():
+    from baselines.data.chord_corpus import chord_corpus
+
+    return chord_corpus(small=True, n_jobs=2, progress=False)
+
+
+def _curve(tmp_path, *args):
+    from baselines.learning_curve import main
+
+    argv = [*args, "--task", "chords", "--dataset", "chords-small", "--out", str(tmp_path),
+            "--no-progress", "--n-seeds", "1"]
+    assert main(argv) == 0
+    return records.load_runs(tmp_path)
+
+
+@pytest.mark.parametrize("model,n_points", [("template", 1), ("sgd-log", 2), ("knn", 2)])
+def test_curve_writes_a_record_with_the_stable_keys(small_chord_corpus, tmp_path, model, n_points):
+    (run,) = _curve(tmp_path, model, "--train-sizes", "0.5,1.0", "--epochs", "2")
+    assert run["task"] == "chords" and run["headline_metric"] == "chord_majmin_wcsr"
+    metrics = run["metrics"]
+    for key in CHORD_METRIC_KEYS:
+        assert 0.0 <= metrics[key] <= 1.0
+        assert 0.0 <= metrics[f"{key}_hmm"] <= 1.0 and 0.0 <= metrics[f"{key}_median"] <= 1.0
+    assert metrics["chord_majmin_wcsr_ci_low"] <= metrics["chord_majmin_wcsr"] <= \
+        metrics["chord_majmin_wcsr_ci_high"]
+    assert "chord_majmin_wcsr_hmm_ci_low" in metrics
+    assert metrics["n_groups"] == len(run["dataset"]["test_recordings"])
+    assert not set(run["dataset"]["test_recordings"]) & set(run["dataset"]["train_recordings"])
+    points = run.points
+    assert len(points) == n_points and points["train_windows"].is_monotonic_increasing
+    assert set(run.record["detail"]["chords"]["per_collection"]) == {"Bach", "Monteverdi"}
+
+
+def test_template_beats_the_dummy_and_balance_names_the_run(small_chord_corpus, tmp_path):
+    _curve(tmp_path, "template")
+    _curve(tmp_path, "dummy", "--train-sizes", "1.0")
+    _curve(tmp_path, "sgd-hinge", "--train-sizes", "1.0", "--epochs", "1", "--balance", "cap:100")
+    runs = {r["model"]: r for r in records.load_runs(tmp_path)}
+    assert runs["template"]["metrics"]["chord_majmin_wcsr"] > \
+        runs["dummy"]["metrics"]["chord_majmin_wcsr"] + 0.2
+    assert runs["sgd-hinge-balanced"]["args"]["balance"] == "cap:100"
+
+
+def test_a_window_task_dataset_is_refused_for_chords(tmp_path, capsys):
+    from baselines.learning_curve import main
+
+    assert main(["template", "--task", "chords", "--dataset", "small", "--out", str(tmp_path),
+                 "--no-progress"]) == 2
+    assert "task 'chords' reads dataset kinds lab" in capsys.readouterr().err
