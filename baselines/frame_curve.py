@@ -33,7 +33,7 @@ from .curves import Curve, plot_learning_curves
 from .frame_pipeline import fit_offline, fit_streaming, score_items, training_units
 from .runs import package_versions, peak_memory_mb
 
-__all__ = ["DEFAULT_FRAME_FEATURES", "frame_sizes", "run_frame_curve"]
+__all__ = ["DEFAULT_FRAME_FEATURES", "frame_sizes", "run_frame_curve", "suffixed_keys"]
 
 DEFAULT_FRAME_FEATURES = "cqt-chroma"
 DEFAULT_CONTEXT = 4
@@ -51,7 +51,7 @@ def frame_sizes(text: str, total: int) -> list:
     return sorted(set(out))
 
 
-def _suffixed(metrics: dict, suffix: str) -> dict:
+def suffixed_keys(metrics: dict, suffix: str) -> dict:
     """``key_<suffix>`` (``key_<suffix>_ci_low`` for an interval's ends)."""
     out = {}
     for key, value in metrics.items():
@@ -155,7 +155,7 @@ def run_frame_curve(model, *, task, features=None, dataset=None, root=None,
     for smoothing in SMOOTHING[1:]:
         smoothed, _ = score_items(estimator, test, extractor, task=task, labels=labels,
                                   smoothing=smoothing)
-        summary.update(_suffixed(smoothed, smoothing))
+        summary.update(suffixed_keys(smoothed, smoothing))
     run_name = f"{label}-{task.name}-{name}-{features}"
     folder = Path(out) / run_name
     frame = records.write_points_csv(points, folder / "points.csv")

@@ -35,3 +35,18 @@ def test_too_small_inputs_raise():
         ChordCNN(ChordNetworkConfig(n_bins=24))
     with pytest.raises(ValueError, match="context=3 gives 7 frames"):
         ChordCNN(ChordNetworkConfig(context=3))
+
+
+def test_cnn_chords_command_writes_a_record(tmp_path):
+    from baselines import records
+    from baselines.cnn.__main__ import main
+
+    assert main(["--task", "chords", "--dataset", "chords-small", "--epochs", "1",
+                 "--frames-per-track", "50", "--device", "cpu", "--results", str(tmp_path),
+                 "--no-progress"]) == 0
+    (run,) = records.load_runs(tmp_path)
+    assert run["model"] == "cnn-small" and run["task"] == "chords"
+    assert run["features"] == "logcqt" and run["device"]["parameters"] > 0
+    for key in ("chord_majmin_wcsr", "chord_majmin_wcsr_hmm", "chord_majmin_wcsr_ci_low"):
+        assert 0.0 <= run["metrics"][key] <= 1.0
+    assert len(run.points) == 1 and run.points["epoch"].tolist() == [1]

@@ -1,10 +1,10 @@
 """``python -m baselines.cnn --task chords``: the chord network's run.
 
 Trains :class:`~baselines.cnn.chord_model.ChordCNN` on log-CQT patches of
-the training tracks (the embedded chord corpus, or ``--root`` an
-Isophonics-layout folder), scores every frame of the test tracks after each
-epoch with the classical models' code (:mod:`baselines.chord_pipeline`'s
-smoothing and :mod:`baselines.metrics_chords`), and writes
+the training tracks (``--dataset``: a lab-kind dataset, the embedded chord
+corpus by default), scores every frame of the test tracks after each epoch
+with the classical models' code (the same smoothing, the chords task's
+``evaluate``), and writes
 ``RESULTS/<run>/{points.csv, curve.png, run.json}`` through
 :mod:`baselines.records`.
 """
@@ -20,9 +20,10 @@ import numpy as np
 import torch
 
 from .. import records
-from ..metrics_chords import CHORD_METRIC_KEYS, aggregate, collection_table, confusion, score_track
 from ..chord_models import SMOOTHING, smooth
 from ..curves import Curve, plot_learning_curves
+from ..frame_curve import suffixed_keys
+from ..metrics_chords import CHORD_METRIC_KEYS
 from ..runs import peak_memory_mb
 from .chord_model import CHORD_PRESETS, ChordNetworkConfig
 from .chord_train import ChordTrainConfig, chord_probabilities, train_chord_cnn
@@ -43,11 +44,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--preset", choices=("auto", "study", "small"), default="auto",
                    help="network widths: 'study' (32-32-64-64-128-128), 'small' (a quarter); "
                    "'auto': study on CUDA, small on the CPU (default: auto)")
+    p.add_argument("--dataset", default="chords",
+                   help="a lab-kind dataset: chords (the embedded chord corpus), chords-small, "
+                   "isophonics (with --root) (default: chords)")
     p.add_argument("--root", default=None,
-                   help="Isophonics-layout folder (default: the embedded chord corpus)")
-    p.add_argument("--audio-root", default=None, help="audio elsewhere (default: beside --root)")
-    p.add_argument("--small", action="store_true",
-                   help="the small embedded chord corpus (default: the full one)")
+                   help="the dataset's folder (default: its embedded default)")
     p.add_argument("--context", type=int, default=7,
                    help="frames of context on each side (default: 7, 15-frame patches)")
     p.add_argument("--epochs", type=int, default=20, help="epochs (default: 20)")
@@ -66,36 +67,33 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def open_chord_items(*, root=None, audio_root=None, small=False, seed=0, context=7,
-                     progress=True):
-    """``(dataset, extractor, train_items, test_items, corpus_name)`` on log-CQT."""
+def open_chord_items(*, dataset="chords", root=None, seed=0, context=7, progress=True):
+    """``(task, data, extractor, train_items, test_items)`` on log-CQT frames."""
     from features.context import FrameContext
 
-    from ..data.chord_corpus import chord_corpus
-    from ..data.chord_frames import track_frames
-    from ..data.isophonics import IsophonicsDataset
+    from ..data.registry import get_dataset
+    from ..datasets import load_dataset
+    from ..tasks import get_task
 
-    if root is None:
-        root, name = chord_corpus(small=small, progress=progress), ("chords-small" if small
-                                                                    else "chords")
-    else:
-        name = "isophonics"
-    dataset = IsophonicsDataset(root, audio_root=audio_root, seed=seed)
+    task = get_task("chords")
+    task.check_dataset_kind(get_dataset(dataset).kind, dataset)
+    data = load_dataset(dataset, root=root, seed=seed, progress=progress)
     extractor = FrameContext(kind="logcqt", context=context)
-    items = track_frames(dataset.tracks, extractor, progress=progress)
-    train = [it for it in items if it.track.split == "train"]
-    test = [it for it in items if it.track.split == "test"]
-    return dataset, extractor, train, test, name
+    train = data.frame_items(data.train, extractor, progress=progress)
+    test = data.frame_items(data.test, extractor, progress=progress)
+    return task, data, extractor, train, test
 
 
-def _score(model, items, device, smoothing):
-    per_track = []
+def _score(model, items, device, smoothing, task, labels, details=False):
+    """The task's scores of every test frame (and its details if asked)."""
+    y_true, y_pred, groups = [], [], []
     for it in items:
-        predicted = smooth(chord_probabilities(model, it, device=device), method=smoothing)
-        per_track.append(score_track(*it.track.chords(), predicted, hop_seconds=it.hop_seconds,
-                                     seconds=it.track.seconds, collection=it.track.collection,
-                                     track_id=it.track.id))
-    return per_track
+        y_pred.append(smooth(chord_probabilities(model, it, device=device), method=smoothing))
+        y_true.append(it.targets)
+        groups.append(np.full(it.n_frames, it.track.id, dtype=object))
+    y_true, y_pred, groups = map(np.concatenate, (y_true, y_pred, groups))
+    metrics = task.evaluate(y_true, y_pred, groups=groups, labels=labels)
+    return metrics, (task.details(y_true, y_pred, groups=groups, labels=labels) if details else None)
 
 
 def main(argv=None) -> int:
@@ -104,9 +102,11 @@ def main(argv=None) -> int:
     device = resolve_device(args.device)
     preset = args.preset if args.preset != "auto" else ("study" if device.type == "cuda" else "small")
     progress = not args.no_progress
-    dataset, extractor, train, test, corpus = open_chord_items(
-        root=args.root, audio_root=args.audio_root, small=args.small, seed=args.seed,
-        context=args.context, progress=progress)
+    task, data, extractor, train, test = open_chord_items(
+        dataset=args.dataset, root=args.root, seed=args.seed, context=args.context,
+        progress=progress)
+    corpus = args.dataset
+    labels = {**task.labels(data), "hop_seconds": extractor.hop_length / extractor.sr}
     n_bins = extractor.n_octaves * extractor.bins_per_octave
     base = CHORD_PRESETS[preset]
     network = ChordNetworkConfig(n_bins=n_bins, context=args.context, channels=base.channels,
@@ -124,7 +124,7 @@ def main(argv=None) -> int:
     def on_epoch(epoch, model, seconds):
         fit_seconds[0] += seconds
         seen[0] += config.frames_per_track * len(train)
-        metrics = aggregate(_score(model, test, device, "none"))
+        metrics, _ = _score(model, test, device, "none", task, labels)
         points.append({"model": model_name, "task": "chords", "features": "logcqt",
                        "train_windows": seen[0], "epoch": epoch + 1, "seed": args.seed,
                        "split": "validation", **metrics})
@@ -137,19 +137,15 @@ def main(argv=None) -> int:
     start = time.perf_counter()
     rows, detail = {}, {"seed": args.seed}
     for smoothing in SMOOTHING:
-        per_track = _score(model, test, device, smoothing)
-        metrics = aggregate(per_track)
-        suffix = "" if smoothing == "none" else f"_{smoothing}"
-        rows.update({f"{k}{suffix}": v for k, v in metrics.items()})
+        metrics, details = _score(model, test, device, smoothing, task, labels,
+                                  details=smoothing == "none")
         if smoothing == "none":
             predict_seconds = time.perf_counter() - start
             n_frames = sum(it.n_frames for it in test)
-            detail["chords"] = {
-                "per_collection": collection_table(per_track),
-                "confusion_matrix": confusion(np.concatenate([t["true"] for t in per_track]),
-                                              np.concatenate([t["predicted"] for t in per_track])),
-            }
-    rows["n_groups"] = len(test)
+            rows.update(metrics)
+            detail.update(details or {})
+        else:
+            rows.update(suffixed_keys(metrics, smoothing))
     frame = records.write_points_csv(points, folder / "points.csv")
     plot_learning_curves([Curve(model_name, frame)], folder / "curve.png", metric=HEADLINE,
                          title=f"{model_name} / logcqt, chords, {corpus}, seed {args.seed}")
@@ -159,11 +155,9 @@ def main(argv=None) -> int:
         "argv": list(sys.argv[1:] if argv is None else argv),
         "args": {**vars(args), "preset": preset},
         "model": model_name, "features": "logcqt", "task": "chords", "corpus_name": corpus,
-        "dataset": {"root": str(dataset.root),
-                    "train_recordings": [it.track.id for it in train],
-                    "test_recordings": [it.track.id for it in test]},
+        "dataset": data.describe(),
         "seed": args.seed, "seeds": [args.seed], "versions": _versions(),
-        "dataset_fingerprint": dataset.fingerprint(), "finished": True,
+        "dataset_fingerprint": data.fingerprint, "finished": True,
         "wall_seconds": time.perf_counter() - wall, "peak_memory_mb": peak_memory_mb(),
         "fit_seconds": fit_seconds[0],
         "predict_seconds_per_1000": 1000 * predict_seconds / max(1, n_frames),
