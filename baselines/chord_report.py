@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["REPORTED_CHORDS", "chord_section", "chord_table", "collection_rows",
-           "reported_chords_table"]
+__all__ = ["REPORTED_CHORDS", "chord_section", "chord_table", "collection_rows", "is_chord_run",
+           "plot_chord_confusion", "reported_chords_table"]
 
 #: Published majmin scores on real recordings (not measured here).
 REPORTED_CHORDS = (
@@ -49,10 +49,15 @@ def _corpus(run) -> str:
     return f"{name}, fingerprint {fingerprint[:10]}" if fingerprint else name
 
 
+def is_chord_run(run) -> bool:
+    """A run scored with the chord keys (its headline is a ``chord_`` key)."""
+    return str(run["headline_metric"]).startswith("chord_")
+
+
 def _latest(runs):
     chosen = {}
     for run in runs:
-        if run["task"] != "chords":
+        if not is_chord_run(run):
             continue
         key = (_corpus(run), run["model"], run["features"])
         if key not in chosen or (run["written_at"], run.source) >= (
@@ -128,3 +133,44 @@ def chord_section(runs) -> list:
               "code.  Not comparable with, and never mixed into, the chords tables above.", "",
               reported_chords_table(), ""]
     return lines
+
+
+def _best(runs):
+    latest = [r for r in _latest(runs).values()
+              if (r.record.get("detail", {}).get("chords") or {}).get("confusion_matrix")]
+    if not latest:
+        return None
+    return max(latest, key=lambda r: (r["metrics"].get("chord_majmin_wcsr") or -1.0,
+                                      r["written_at"]))
+
+
+def plot_chord_confusion(runs, path):
+    """The 25 x 25 frame confusion (row-normalised) of the best chords run;
+    returns that run, or None (nothing written)."""
+    import numpy as np
+
+    run = _best(runs)
+    if run is None:
+        return None
+    block = run.record["detail"]["chords"]
+    cm = np.asarray(block["confusion_matrix"], dtype=float)
+    names = block.get("labels") or [str(i) for i in range(len(cm))]
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = cm.sum(axis=1, keepdims=True)
+    share = np.divide(cm, rows, out=np.zeros_like(cm), where=rows > 0)
+    fig, ax = plt.subplots(figsize=(8, 7))
+    image = ax.imshow(share, cmap="viridis", vmin=0, vmax=1)
+    ax.set_xticks(range(len(names)), names, rotation=90, fontsize=6)
+    ax.set_yticks(range(len(names)), names, fontsize=6)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("reference")
+    ax.set_title(f"{run['model']} / {run['features']}: frames, row-normalised")
+    fig.colorbar(image, ax=ax)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return run

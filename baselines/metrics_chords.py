@@ -15,7 +15,8 @@ Stable keys (:data:`CHORD_METRIC_KEYS`):
 - ``chord_frame_accuracy``: share of frames whose reference is in the
   vocabulary (not excluded) predicted as their class.
 
-:func:`collection_table` gives the per-collection table (the study's shape).
+:func:`collection_table` gives the per-collection table (the study's shape);
+:func:`evaluate_frames` is what the chords task's ``evaluate`` calls.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import numpy as np
 from .data.chord_labels import EXCLUDED, MAJMIN_CLASSES, N_CLASSES, frame_labels, majmin_classes
 
 __all__ = ["CHORD_METRIC_KEYS", "aggregate", "bootstrap_interval", "evaluate_frames", "score_track", "collection_table", "confusion", "evaluate_track",
-           "format_collection_table", "frames_to_segments", "plot_confusion"]
+           "frames_to_segments", "score_frames"]
 
 CHORD_METRIC_KEYS = ("chord_majmin_wcsr", "chord_root_wcsr", "chord_mirex_wcsr",
                      "chord_segmentation", "chord_frame_accuracy")
@@ -169,17 +170,6 @@ def collection_table(per_track: list[dict]) -> dict:
     return table
 
 
-def format_collection_table(table: dict) -> str:
-    """Markdown of :func:`collection_table`."""
-    lines = ["| collection | tracks | minutes | majmin WCSR | root WCSR | frame accuracy |",
-             "|---|---:|---:|---:|---:|---:|"]
-    for name, row in table.items():
-        lines.append(f"| {name} | {row['tracks']} | {row['minutes']:.1f} | "
-                     f"{row['chord_majmin_wcsr']:.3f} | {row['chord_root_wcsr']:.3f} | "
-                     f"{row['chord_frame_accuracy']:.3f} |")
-    return "\n".join(lines)
-
-
 def confusion(true, pred) -> np.ndarray:
     """25 x 25 frame counts (rows: reference class, columns: predicted);
     excluded reference frames are left out."""
@@ -188,28 +178,6 @@ def confusion(true, pred) -> np.ndarray:
     cm = np.zeros((N_CLASSES, N_CLASSES), dtype=np.int64)
     np.add.at(cm, (true[keep], pred[keep]), 1)
     return cm
-
-
-def plot_confusion(cm: np.ndarray, path, *, title: str = "") -> None:
-    """Row-normalised confusion of :func:`confusion`, saved as an image."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    rows = cm.sum(axis=1, keepdims=True)
-    share = np.divide(cm, rows, out=np.zeros(cm.shape, dtype=float), where=rows > 0)
-    fig, ax = plt.subplots(figsize=(8, 7))
-    image = ax.imshow(share, cmap="viridis", vmin=0, vmax=1)
-    ax.set_xticks(range(N_CLASSES), MAJMIN_CLASSES, rotation=90, fontsize=6)
-    ax.set_yticks(range(N_CLASSES), MAJMIN_CLASSES, fontsize=6)
-    ax.set_xlabel("predicted")
-    ax.set_ylabel("reference")
-    ax.set_title(title or "frame confusion (row-normalised)")
-    fig.colorbar(image, ax=ax)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
 
 
 def _runs(groups):

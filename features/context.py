@@ -39,15 +39,21 @@ import numpy as np
 
 from .base import FrameExtractor
 from .chroma import chroma_from_energies, chroma_product
-from .cqt import C1_HZ, chroma_from_cqt, cqt_magnitude, cqt_product
-from .frames import RecordingFrames, compute_recording_frames
+from .cqt import C1_HZ, chroma_from_cqt, cqt_magnitude
+from .frames import FrameProduct, RecordingFrames, compute_recording_frames
 from .scaling import power_to_db
 from .spectrogram import mel_product
 
-__all__ = ["FrameContext", "KINDS", "beat_synchronous_frames", "context_indices"]
+__all__ = ["FrameContext", "KINDS", "beat_synchronous_frames", "context_indices", "cqt_product"]
 
 KINDS = ("chroma", "cqt-chroma", "logmel", "logcqt", "beat-chroma")
 _CQT_KINDS = ("cqt-chroma", "logcqt")
+
+
+def cqt_product(*, fmin: float = C1_HZ, n_octaves: int = 6, bins_per_octave: int = 12) -> FrameProduct:
+    """The CQT magnitude frame product (a recording-level product)."""
+    return FrameProduct("cqt", (("fmin", float(fmin)), ("n_octaves", int(n_octaves)),
+                                ("bins_per_octave", int(bins_per_octave))))
 
 
 def context_indices(frames, context: int, n_frames: int) -> np.ndarray:

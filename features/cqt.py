@@ -9,7 +9,8 @@ the :class:`~features.frames.FrameCache` beside the STFT products.
 
 Public names
 ------------
-cqt_product, cqt_magnitude, chroma_from_cqt, cqt_n_octaves
+cqt_magnitude, chroma_from_cqt, cqt_n_octaves (the frame product itself,
+``FrameProduct("cqt", ...)``, is :func:`features.context.cqt_product`)
 """
 
 from __future__ import annotations
@@ -19,10 +20,9 @@ import math
 
 import numpy as np
 
-from .frames import FrameProduct
 from .scaling import normalize_frames
 
-__all__ = ["C1_HZ", "chroma_from_cqt", "cqt_magnitude", "cqt_n_octaves", "cqt_product"]
+__all__ = ["C1_HZ", "chroma_from_cqt", "cqt_magnitude", "cqt_n_octaves"]
 
 C1_HZ = 32.703195662574764
 
@@ -30,12 +30,6 @@ C1_HZ = 32.703195662574764
 def cqt_n_octaves(sr: int, fmin: float = C1_HZ, n_octaves: int = 7) -> int:
     """Octaves above ``fmin`` that fit below Nyquist (librosa's 7 exceed it at 8 kHz)."""
     return max(1, min(int(n_octaves), math.floor(math.log2(sr / 2 / fmin))))
-
-
-def cqt_product(*, fmin: float = C1_HZ, n_octaves: int = 6, bins_per_octave: int = 12) -> FrameProduct:
-    """The CQT magnitude frame product (a recording-level product)."""
-    return FrameProduct("cqt", (("fmin", float(fmin)), ("n_octaves", int(n_octaves)),
-                                ("bins_per_octave", int(bins_per_octave))))
 
 
 def cqt_magnitude(y: np.ndarray, *, sr: int, hop_length: int, fmin: float = C1_HZ,

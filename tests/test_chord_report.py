@@ -37,3 +37,17 @@ def test_chord_section_tables_best_first_and_reported_apart(tmp_path):
 
 def test_no_chords_runs_no_section(tmp_path):
     assert chord_section([]) == []
+
+
+def test_the_report_gives_chords_their_own_section_and_confusion_plot(tmp_path):
+    from baselines.report import render_report
+
+    cm = [[0] * 25 for _ in range(25)]
+    cm[0][0], cm[0][12] = 8, 2
+    detail = {"chords": {"labels": [f"c{i}" for i in range(25)], "confusion_matrix": cm}}
+    records.write_run(tmp_path / "runs" / "template", _record("template", 0.69, detail=detail))
+    text = render_report(tmp_path / "runs", tmp_path / "README.md")
+    assert text.count("## Task: chords") == 1
+    assert "composer accuracy" not in text.split("## Task: chords")[1].split("##")[0]
+    assert (tmp_path / "confusion_chords.png").exists()
+    assert "Chord confusion matrix (frames), best chords run: template / cqt-chroma" in text
