@@ -27,7 +27,9 @@ from .common import (
 
 TASK = "joint"
 _models = optional_import("baselines.models")
-MODEL_NAMES = list(_models.MODELS) if _models is not None else ["(models missing)"]
+# The models of the composer task (the chords task's template reads chroma frames).
+MODEL_NAMES = ([name for name, spec in _models.MODELS.items() if "composer" in spec.tasks]
+               if _models is not None else ["(models missing)"])
 
 
 def model_feature_set() -> str:
