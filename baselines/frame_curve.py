@@ -68,7 +68,8 @@ def suffixed_keys(metrics: dict, suffix: str) -> dict:
 def run_frame_curve(model, *, task, features=None, dataset=None, root=None,
                     train_sizes="0.1,0.325,0.55,0.775,1.0", epochs=3, seed=0, n_seeds=1,
                     balance=None, batch_size=1000, context=DEFAULT_CONTEXT, out="results",
-                    model_params=None, progress=True, n_jobs=1, command=None, **ignored) -> dict:
+                    model_params=None, progress=True, n_jobs=1, command=None, audio_root=None,
+                    split_file=None, **ignored) -> dict:
     """Run a frame task's learning curve and write its files; returns ``run.json``'s payload.
 
     Parameters
@@ -93,6 +94,8 @@ def run_frame_curve(model, *, task, features=None, dataset=None, root=None,
         (:func:`baselines.chord_models.undersample_indices`).
     context : int
         Frames on each side.
+    audio_root, split_file : path-like, optional
+        Passed to the lab-kind loader.
     """
     from features.registry import make_extractor
 
@@ -108,7 +111,8 @@ def run_frame_curve(model, *, task, features=None, dataset=None, root=None,
 
     task.check_dataset_kind(get_dataset(name).kind, name)
     make_model(model, task.name, **model_params)  # unknown models and params fail early
-    data = load_dataset(name, root=root, seed=seed, progress=progress)
+    data = load_dataset(name, root=root, seed=seed, progress=progress, audio_root=audio_root,
+                        split_file=split_file)
     task.check_dataset(data)
     extractor = make_extractor(features, unit="frame", context=context)
     train = data.frame_items(data.train, extractor, n_jobs=n_jobs, progress=progress)
@@ -167,7 +171,9 @@ def run_frame_curve(model, *, task, features=None, dataset=None, root=None,
         "args": {"model": model, "task": task.name, "features": features, "dataset": name,
                  "root": None if root is None else str(root), "train_sizes": train_sizes,
                  "epochs": epochs, "seed": seed, "n_seeds": n_seeds, "balance": balance,
-                 "batch_size": batch_size, "context": context, "model_params": model_params},
+                 "batch_size": batch_size, "context": context, "model_params": model_params,
+                 "audio_root": None if audio_root is None else str(audio_root),
+                 "split_file": None if split_file is None else str(split_file)},
         "model": label, "task": task.name, "features": features, "corpus_name": name,
         "dataset": data.describe(), "seed": seeds[0], "seeds": seeds,
         "versions": package_versions(), "dataset_fingerprint": data.fingerprint,

@@ -63,7 +63,7 @@ def run(model, *, n_jobs=1, backend="loky", scheduler=None, progress=True, print
 
         return run_frame_curve(model, **{**options, "task": task}, n_jobs=n_jobs,
                                progress=progress, command=command)
-    for frame_only in ("context", "balance"):
+    for frame_only in ("context", "balance", "audio_root", "split_file"):
         options.pop(frame_only, None)
     started = time.perf_counter()
     plan = plan_curve(model, backend=backend, scheduler=scheduler, progress=progress,
@@ -256,6 +256,12 @@ def build_parser():
                         "sampling_strategy string or cap:<n> (default: none)")
     parser.add_argument("--context", type=int, default=4,
                         help="frame tasks: frames of context on each side (default: 4)")
+    parser.add_argument("--audio-root", default=None,
+                        help="lab-kind datasets: where the audio is, if not beside the "
+                        "annotations (default: beside them)")
+    parser.add_argument("--split-file", default=None,
+                        help="lab-kind datasets: csv track,split (default: a seeded split by "
+                        "track, stratified by collection)")
     parser.add_argument("--batch-size", type=int, default=1000,
                         help="partial_fit mini-batch size (default: 1000)")
     parser.add_argument("--seed", type=int, default=0,
@@ -304,6 +310,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     try:
         run(args.model, task=args.task, dataset=args.dataset, context=args.context,
+            audio_root=args.audio_root, split_file=args.split_file,
             features=args.features or _default_features(args.task),
             balance=args.balance,
             root=args.root, train_sizes=args.train_sizes, epochs=args.epochs,

@@ -59,3 +59,33 @@ def test_a_window_task_dataset_is_refused_for_chords(tmp_path, capsys):
     assert main(["template", "--task", "chords", "--dataset", "small", "--out", str(tmp_path),
                  "--no-progress"]) == 2
     assert "task 'chords' reads dataset kinds lab" in capsys.readouterr().err
+
+
+def test_an_isophonics_folder_with_audio_elsewhere_and_a_split_file(tmp_path):
+    from chord_helpers import write_track
+
+    from baselines.learning_curve import main
+
+    progressions = {"1": ["C:maj", "A:min", "F:maj", "G:7"], "2": ["D:min7", "G:maj", "C:maj", "C:maj"],
+                    "3": ["E:min", "A:min", "D:maj", "G:maj"], "4": ["F:maj", "Bb:maj", "C:7", "F:maj"]}
+    for name, chords in progressions.items():
+        intervals = [[2 * i, 2 * i + 2] for i in range(4)]
+        lines = [f"{a}\t{b}\t{c}" for (a, b), c in zip(intervals, chords)]
+        write_track(tmp_path / "labs", "Band", "Album", name, lines, audio_chords=(intervals, chords))
+    (tmp_path / "labs" / "Band" / "audio").rename(tmp_path / "audio")
+    (tmp_path / "wavs").mkdir()
+    (tmp_path / "audio").rename(tmp_path / "wavs" / "Band")
+    split = tmp_path / "split.csv"
+    split.write_text("track,split\nBand/Album/1,train\nBand/Album/2,train\nBand/Album/3,train\n"
+                     "Band/Album/4,test\n")
+    out = tmp_path / "out"
+    for model in ("template", "sgd-log"):
+        assert main([model, "--task", "chords", "--dataset", "isophonics", "--root",
+                     str(tmp_path / "labs"), "--audio-root", str(tmp_path / "wavs"),
+                     "--split-file", str(split), "--features", "chroma", "--train-sizes", "1.0",
+                     "--n-seeds", "1", "--epochs", "2", "--out", str(out), "--no-progress"]) == 0
+    runs = {r["model"]: r for r in records.load_runs(out)}
+    assert runs["template"]["dataset"]["test_recordings"] == ["Band/Album/4"]
+    # synthesised triads and sevenths: the template reads them nearly all
+    assert runs["template"]["metrics"]["chord_majmin_wcsr"] > 0.8
+    assert runs["sgd-log"]["corpus_name"] == "isophonics"
