@@ -114,6 +114,8 @@ def run_frame_curve(model, *, task, features=None, dataset=None, root=None,
     data = load_dataset(name, root=root, seed=seed, progress=progress, audio_root=audio_root,
                         split_file=split_file)
     task.check_dataset(data)
+    if progress:
+        print(data.summary(), flush=True)
     extractor = make_extractor(features, unit="frame", context=context)
     train = data.frame_items(data.train, extractor, n_jobs=n_jobs, progress=progress)
     test = data.frame_items(data.test, extractor, n_jobs=n_jobs, progress=progress)

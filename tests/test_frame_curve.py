@@ -41,6 +41,7 @@ def test_curve_writes_a_record_with_the_stable_keys(small_chord_corpus, tmp_path
     points = run.points
     assert len(points) == n_points and points["train_windows"].is_monotonic_increasing
     assert set(run.record["detail"]["chords"]["per_collection"]) == {"Bach", "Monteverdi"}
+    assert run["dataset"]["class_seconds"]["Bach"]["N"] > 0
 
 
 def test_template_beats_the_dummy_and_balance_names_the_run(small_chord_corpus, tmp_path):

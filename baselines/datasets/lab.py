@@ -60,8 +60,12 @@ class ChordDataset:
         return tuple(self.train) + tuple(self.test)
 
     def describe(self) -> dict:
+        """Root, tracks on each side, and the seconds of each majmin class per
+        collection (the class distribution every run reports)."""
         return {"root": str(self.root), "train_recordings": [t.id for t in self.train],
-                "test_recordings": [t.id for t in self.test]}
+                "test_recordings": [t.id for t in self.test],
+                "class_seconds": {c: {k: round(v, 3) for k, v in d.items()}
+                                  for c, d in self.corpus.class_distribution().items()}}
 
     def summary(self) -> str:
         return (f"{self.name} chord collection at {self.root}: {len(self.train)} training and "
