@@ -61,6 +61,9 @@ class ChordTemplateClassifier(ClassifierMixin, BaseEstimator):
     n_features_in_ : int
     """
 
+    #: Nothing is learned from the training frames (one learning-curve point).
+    learns_from_data = False
+
     def __init__(self, *, threshold=0.5, temperature=0.05):
         self.threshold = threshold
         self.temperature = temperature

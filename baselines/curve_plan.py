@@ -177,7 +177,7 @@ def plan_curve(model, *, task="composer", features="stats", dataset=None, root=N
     _check_arguments(model, task, backend, scheduler, epochs, n_seeds, eval_windows)
     dataset = task.default_dataset if dataset is None else dataset
     model_params = dict(model_params or {})
-    make_model(model, task.name, **model_params)  # unknown params fail here, early
+    make_model(model, task.target_kind, **model_params)  # unknown params fail here, early
     extractor = make_feature_extractor(features)
     data = _load(task, dataset, root, seed=seed, progress=progress, n_jobs=n_jobs,
                  min_composer_recordings=min_composer_recordings,

@@ -123,8 +123,9 @@ def run_frame_curve(model, *, task, features=None, dataset=None, root=None,
     seeds = list(range(seed, seed + n_seeds))
     streaming = MODELS[model].streaming
     total = len(training_units(train, extractor, None, task=task, dataset=data)[1])
-    trains_nothing = model == "template"
-    sizes = [total] if trains_nothing else frame_sizes(train_sizes, total)
+    # A model that learns nothing from data (the template) gets one point.
+    learns = getattr(make_model(model, task.name, **model_params), "learns_from_data", True)
+    sizes = frame_sizes(train_sizes, total) if learns else [total]
     label = model + ("-balanced" if balance else "")
     columns = {"model": label, "task": task.name, "features": features}
     points, last = [], {}

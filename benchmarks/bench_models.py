@@ -27,9 +27,7 @@ from .common import (
 
 TASK = "joint"
 _models = optional_import("baselines.models")
-# The models of the composer task (the chords task's template reads chroma frames).
-MODEL_NAMES = ([name for name, spec in _models.MODELS.items() if "composer" in spec.tasks]
-               if _models is not None else ["(models missing)"])
+MODEL_NAMES = _models.models_for(TASK) if _models is not None else ["(models missing)"]
 
 
 def model_feature_set() -> str:
