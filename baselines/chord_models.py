@@ -23,7 +23,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .data.chord_labels import N_CLASSES, NO_CHORD
 
-__all__ = ["ChordTemplateClassifier", "SMOOTHING", "chord_templates", "smooth",
+__all__ = ["ChordTemplateClassifier", "SMOOTHING", "chord_templates", "parse_balance", "smooth",
            "undersample_indices"]
 
 SMOOTHING = ("none", "median", "hmm")
@@ -229,3 +229,28 @@ def undersample_indices(y, sampling_strategy="auto", *, random_state=None) -> np
     sampler = RandomUnderSampler(sampling_strategy=strategy, random_state=random_state)
     index, _ = sampler.fit_resample(np.arange(len(y)).reshape(-1, 1), y)
     return np.sort(index.ravel()).astype(np.int64)
+
+
+def parse_balance(text):
+    """A ``--balance`` value as :func:`undersample_indices` takes it.
+
+    ``None`` or ``"none"``: no undersampling; a JSON object (``'{"0": 8000,
+    "2": 8000}'``, the study's form): a dict class -> frames; anything else:
+    an imblearn strategy string or ``"cap:<n>"``, passed as it is.
+
+    Raises
+    ------
+    ValueError
+        A JSON object whose keys or values are not integers.
+    """
+    if text is None or text == "none":
+        return None
+    if isinstance(text, str) and text.lstrip().startswith("{"):
+        import json
+
+        try:
+            return {int(k): int(v) for k, v in json.loads(text).items()}
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"--balance {text!r}: a dict must map class indices to frame "
+                             f"counts ({exc})") from None
+    return text

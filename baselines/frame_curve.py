@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from . import records
-from .chord_models import SMOOTHING
+from .chord_models import SMOOTHING, parse_balance
 from .curves import Curve, plot_learning_curves
 from .frame_pipeline import fit_offline, fit_streaming, score_items, training_units
 from .runs import package_versions, peak_memory_mb
@@ -104,7 +104,7 @@ def run_frame_curve(model, *, task, features=None, dataset=None, root=None,
 
     started = time.perf_counter()
     features = features or DEFAULT_FRAME_FEATURES
-    balance = None if balance in (None, "none") else balance
+    balance_arg, balance = balance, parse_balance(balance)
     name = dataset or task.default_dataset
     model_params = dict(model_params or {})
     from .data.registry import get_dataset
@@ -173,7 +173,7 @@ def run_frame_curve(model, *, task, features=None, dataset=None, root=None,
         "command": command or f"python -m baselines.learning_curve {model} --task {task.name}",
         "args": {"model": model, "task": task.name, "features": features, "dataset": name,
                  "root": None if root is None else str(root), "train_sizes": train_sizes,
-                 "epochs": epochs, "seed": seed, "n_seeds": n_seeds, "balance": balance,
+                 "epochs": epochs, "seed": seed, "n_seeds": n_seeds, "balance": balance_arg,
                  "batch_size": batch_size, "context": context, "model_params": model_params,
                  "audio_root": None if audio_root is None else str(audio_root),
                  "split_file": None if split_file is None else str(split_file)},

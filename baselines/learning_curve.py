@@ -262,7 +262,8 @@ def build_parser():
                         "oversample up to it), under, over, none, under:<imblearn "
                         "sampling_strategy>, over:<...> (default: under-over); for frame "
                         "tasks, undersampling of the training frames: an imblearn "
-                        "sampling_strategy string or cap:<n> (default: none)")
+                        "sampling_strategy string, cap:<n>, or a JSON dict class -> frames "
+                        "such as '{\"0\": 8000, \"2\": 8000}' (default: none)")
     parser.add_argument("--context", type=int, default=4,
                         help="frame tasks: frames of context on each side (default: 4)")
     parser.add_argument("--audio-root", default=None,

@@ -98,3 +98,13 @@ def test_frames_to_segments_midpoints_and_clipping():
 def test_confusion_leaves_out_excluded_frames():
     cm = confusion([0, 0, -1, 24], [0, 1, 3, 24])
     assert cm.sum() == 3 and cm[0, 0] == 1 and cm[0, 1] == 1 and cm[24, 24] == 1
+
+
+def test_balance_values_from_the_command_line():
+    from baselines.chord_models import parse_balance
+
+    assert parse_balance(None) is None and parse_balance("none") is None
+    assert parse_balance('{"0": 8000, "2": 8000}') == {0: 8000, 2: 8000}
+    assert parse_balance("cap:2000") == "cap:2000" and parse_balance("auto") == "auto"
+    with pytest.raises(ValueError, match="class indices to frame counts"):
+        parse_balance('{"C:maj": 10}')
