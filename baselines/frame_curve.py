@@ -120,12 +120,12 @@ def run_frame_curve(model, *, task, features=None, dataset=None, root=None,
     train = data.frame_items(data.train, extractor, n_jobs=n_jobs, progress=progress)
     test = data.frame_items(data.test, extractor, n_jobs=n_jobs, progress=progress)
     labels = {**task.labels(data), "hop_seconds": extractor.hop_length / extractor.sr}
-    seeds = list(range(seed, seed + n_seeds))
     streaming = MODELS[model].streaming
     total = len(training_units(train, extractor, None, task=task, dataset=data)[1])
-    # A model that learns nothing from data (the template) gets one point.
+    # A model that learns nothing from data (the template) gets one point, one seed.
     learns = getattr(make_model(model, task.name, **model_params), "learns_from_data", True)
     sizes = frame_sizes(train_sizes, total) if learns else [total]
+    seeds = list(range(seed, seed + n_seeds)) if learns else [seed]
     label = model + ("-balanced" if balance else "")
     columns = {"model": label, "task": task.name, "features": features}
     points, last = [], {}
