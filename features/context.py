@@ -167,7 +167,13 @@ class FrameContext(FrameExtractor):
         return self.window_samples()
 
     def _check_n_samples(self, n_samples: int):
-        super()._check_n_samples(n_samples)
+        # An error, not the base class's warning: a shorter window has no
+        # centre frame whose context stays clear of its edges.
+        need = self.window_samples()
+        if n_samples < need:
+            raise ValueError(f"windows of n_samples={n_samples} are too short: FrameContext "
+                             f"needs at least {need} samples (context={self.context}, "
+                             f"hop_length={self.hop_length}, kind={self.kind!r})")
         if n_samples % (2 * self.hop_length):
             raise ValueError(f"windows of n_samples={n_samples} must be a multiple of "
                              f"2 * hop_length = {2 * self.hop_length} (centred on a frame)")
