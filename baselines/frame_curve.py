@@ -17,7 +17,10 @@ interval over the test tracks.  (The grouped cross-validation of
 ``baselines.protocol`` is not used here yet.)
 
 Writes ``<out>/<model>-<task>-<dataset>-<features>[-balanced]/{points.csv,
-curve.png, run.json}`` through :mod:`baselines.records`.
+curve.png, run.json}`` through :mod:`baselines.records`; finished points are
+kept in its ``points/`` folder (:class:`baselines.runs.PointStore`) and a
+rerun reuses them (the first seed's largest size is always refitted: its
+model is smoothed and detailed).
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from . import records
 from .chord_models import SMOOTHING, parse_balance
 from .curves import Curve, plot_learning_curves
 from .frame_pipeline import fit_offline, fit_streaming, score_items, training_units
-from .runs import package_versions, peak_memory_mb
+from .runs import PointStore, package_versions, peak_memory_mb, stable_hash
 
 __all__ = ["DEFAULT_FRAME_FEATURES", "frame_sizes", "run_frame_curve", "suffixed_keys"]
 
@@ -128,23 +131,41 @@ def run_frame_curve(model, *, task, features=None, dataset=None, root=None,
     seeds = list(range(seed, seed + n_seeds)) if learns else [seed]
     label = model + ("-balanced" if balance else "")
     columns = {"model": label, "task": task.name, "features": features}
-    points, last = [], {}
+    run_name = f"{label}-{task.name}-{name}-{features}"
+    folder = Path(out) / run_name
+    store = PointStore(folder)
+    identity = {"model": model, "model_params": model_params, "task": task.name,
+                "fingerprint": data.fingerprint, "extractor": extractor.get_params(),
+                "epochs": epochs, "balance": balance_arg, "batch_size": batch_size}
+    points, last, counts = [], {}, {"reused": 0, "computed": 0}
     for s in seeds:
         for size in sizes:
-            estimator = make_model(model, task.name, random_state=s, **model_params)
-            start = time.perf_counter()
-            if streaming:
-                estimator, seen = fit_streaming(estimator, train, extractor, size, task=task,
-                                                dataset=data, epochs=epochs,
-                                                batch_size=batch_size, random_state=s,
-                                                balance=balance)
+            key = stable_hash({**identity, "size": size, "seed": s})
+            final = s == seeds[0] and size == sizes[-1]  # its model is smoothed and detailed
+            stored = None if final else store.get(key)
+            if stored is not None:
+                counts["reused"] += 1
+                estimator, metrics = None, stored["metrics"]
+                fit_seconds, predict_seconds, seen = (stored["fit_seconds"],
+                                                      stored["predict_seconds"], stored["seen"])
             else:
-                estimator, seen = fit_offline(estimator, train, extractor, size, task=task,
-                                              dataset=data, random_state=s, balance=balance)
-            fit_seconds = time.perf_counter() - start
-            start = time.perf_counter()
-            metrics, _ = score_items(estimator, test, extractor, task=task, labels=labels)
-            predict_seconds = time.perf_counter() - start
+                counts["computed"] += 1
+                estimator = make_model(model, task.name, random_state=s, **model_params)
+                start = time.perf_counter()
+                if streaming:
+                    estimator, seen = fit_streaming(estimator, train, extractor, size, task=task,
+                                                    dataset=data, epochs=epochs,
+                                                    batch_size=batch_size, random_state=s,
+                                                    balance=balance)
+                else:
+                    estimator, seen = fit_offline(estimator, train, extractor, size, task=task,
+                                                  dataset=data, random_state=s, balance=balance)
+                fit_seconds = time.perf_counter() - start
+                start = time.perf_counter()
+                metrics, _ = score_items(estimator, test, extractor, task=task, labels=labels)
+                predict_seconds = time.perf_counter() - start
+                store.put(key, {"metrics": metrics, "fit_seconds": fit_seconds,
+                                "predict_seconds": predict_seconds, "seen": seen})
             points.append({**columns, "train_windows": seen, "epoch": epochs if streaming else 1,
                            "seed": s, "split": "validation", **metrics})
             if progress:
@@ -163,8 +184,6 @@ def run_frame_curve(model, *, task, features=None, dataset=None, root=None,
         smoothed, _ = score_items(estimator, test, extractor, task=task, labels=labels,
                                   smoothing=smoothing)
         summary.update(suffixed_keys(smoothed, smoothing))
-    run_name = f"{label}-{task.name}-{name}-{features}"
-    folder = Path(out) / run_name
     frame = records.write_points_csv(points, folder / "points.csv")
     plot_learning_curves([Curve(label, frame)], folder / "curve.png", metric=task.headline_metric,
                          title=f"{label} / {features}, {task.name}, {name}")
@@ -189,6 +208,7 @@ def run_frame_curve(model, *, task, features=None, dataset=None, root=None,
                                          "seeded and stratified by collection)",
                                 "interval": "95 % bootstrap over test tracks"}},
         "config": {"extractor": extractor.get_params(), "unit": task.unit},
+        "points_reused": counts["reused"], "points_computed": counts["computed"],
     }
     records.write_run(folder, record)
     if progress:

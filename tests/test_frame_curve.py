@@ -28,6 +28,7 @@ def _curve(tmp_path, *args):
 @pytest.mark.parametrize("model,n_points", [("template", 1), ("sgd-log", 2), ("knn", 2)])
 def test_curve_writes_a_record_with_the_stable_keys(small_chord_corpus, tmp_path, model, n_points):
     (run,) = _curve(tmp_path, model, "--train-sizes", "0.5,1.0", "--epochs", "2")
+    assert run["points_computed"] == n_points and run["points_reused"] == 0
     assert run["task"] == "chords" and run["headline_metric"] == "chord_majmin_wcsr"
     metrics = run["metrics"]
     for key in CHORD_METRIC_KEYS:
@@ -42,6 +43,14 @@ def test_curve_writes_a_record_with_the_stable_keys(small_chord_corpus, tmp_path
     assert len(points) == n_points and points["train_windows"].is_monotonic_increasing
     assert set(run.record["detail"]["chords"]["per_collection"]) == {"Bach", "Monteverdi"}
     assert run["dataset"]["class_seconds"]["Bach"]["N"] > 0
+
+
+def test_a_rerun_reuses_finished_points(small_chord_corpus, tmp_path):
+    (first,) = _curve(tmp_path, "knn", "--train-sizes", "0.3,0.6,1.0")
+    (again,) = _curve(tmp_path, "knn", "--train-sizes", "0.3,0.6,1.0")
+    assert (again["points_reused"], again["points_computed"]) == (2, 1)
+    assert again["metrics"]["chord_majmin_wcsr"] == first["metrics"]["chord_majmin_wcsr"]
+    assert again.points.equals(first.points)
 
 
 def test_template_beats_the_dummy_and_balance_names_the_run(small_chord_corpus, tmp_path):
