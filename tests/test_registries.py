@@ -29,7 +29,7 @@ def small_dataset(small_corpus_root):
 
 def test_unknown_task_lists_the_valid_names():
     with pytest.raises(ValueError, match="unknown task 'no-such-task'; valid tasks: "
-                                         "composer, instruments, joint, genre, affect"):
+                                         "composer, instruments, joint, chords, genre, affect"):
         get_task("no-such-task")
 
 
@@ -77,17 +77,17 @@ def test_the_command_refuses_a_dataset_the_task_cannot_read(tmp_path):
     from baselines.learning_curve import run
 
     reader = register_dataset(DatasetReader(
-        name="test-lab", kind="lab", group="album", description="a .lab collection",
+        name="test-beats", kind="beats", group="track", description="a beat collection",
         open=lambda root: [], default_root=None))
     try:
         with pytest.raises(ValueError, match="reads dataset kinds musicnet; dataset "
-                                             "'test-lab' is of kind 'lab'"):
+                                             "'test-beats' is of kind 'beats'"):
             run("knn", task="composer", dataset=reader.name, root=tmp_path, out=tmp_path,
                 progress=False, print_table=False)
         from baselines.datasets import load_dataset
 
-        with pytest.raises(ValueError, match="kind 'lab', which has no loader; kinds "
-                                             "with one: musicnet, gtzan, fma, spectrograms"):
+        with pytest.raises(ValueError, match="kind 'beats', which has no loader; kinds "
+                                             "with one: musicnet, lab, gtzan, fma, spectrograms"):
             load_dataset(reader.name, root=tmp_path)
     finally:
         del DATASET_READERS[reader.name]
@@ -131,11 +131,12 @@ def test_instruments_need_two_instruments(small_dataset):
 
 def test_unknown_dataset_lists_the_valid_names():
     with pytest.raises(ValueError, match="unknown dataset 'no-such-set'; valid datasets: "
-                                         "default, small, musicnet, styles"):
+                                         "default, small, musicnet, chords, chords-small, "
+                                         "isophonics, styles"):
         get_dataset("no-such-set")
     from baselines.datasets import load_dataset
 
-    with pytest.raises(ValueError, match="valid datasets: default, small, musicnet, styles"):
+    with pytest.raises(ValueError, match="valid datasets: default, small, musicnet, chords, .*styles"):
         load_dataset("no-such-set")
 
 
