@@ -47,6 +47,15 @@ DEMO_OUT ?= demo-results
 # each run.json.
 RESULT_MODELS ?= dummy dummy-stratified knn adaboost adaboost-logistic sgd-perceptron sgd-hinge sgd-log sgd-modified-huber
 RESULT_TASKS ?= composer instruments joint
+# Genre and affect on the embedded style corpus (audio reader), the classical
+# genre models on its precomputed arrays too, and the torch references.
+GENRE_MODELS ?= dummy sgd-log knn logreg svc-rbf
+AFFECT_MODELS ?= dummy knn
+GENRE_ARGS ?= --n-seeds 3 --eval-windows 20 --no-progress
+# The targets-only arrays have one class to balance over, so their default
+# epoch would be 255 windows: --windows-per-epoch 1785 matches the 7 styles'.
+# The small CNN takes about a minute an epoch on a shared 2-core CPU.
+GENRE_CNN_EPOCHS ?= 8
 # The chords task (frames of the embedded chord corpus, scored on whole test
 # tracks): the template floor and the classical models, one seed each (a
 # frame curve fits on tens of thousands of frames), sgd-log also with its
@@ -84,6 +93,20 @@ results: $(STAMPS)/test
 	$(PY) -m baselines.cnn --task chords --device auto --no-progress
 	$(PY) -m baselines.cnn --task composer --device auto --no-progress
 	$(PY) -m baselines.cnn --task joint --device auto --no-progress
+	set -e; for model in $(GENRE_MODELS); do \
+	  $(PY) -m baselines.learning_curve $$model --task genre --dataset styles $(GENRE_ARGS); \
+	  $(PY) -m baselines.learning_curve $$model --task genre --dataset spectrograms $(GENRE_ARGS); \
+	done
+	set -e; for model in $(AFFECT_MODELS); do \
+	  $(PY) -m baselines.learning_curve $$model --task affect --dataset styles $(GENRE_ARGS); \
+	  $(PY) -m baselines.learning_curve $$model --task affect --dataset spectrograms-targets \
+	    --windows-per-epoch 1785 $(GENRE_ARGS); \
+	done
+	set -e; for task in genre affect; do \
+	  $(PY) -m baselines.cnn.genre --task $$task --network lstm --device auto --no-progress; \
+	  $(PY) -m baselines.cnn.genre --task $$task --network cnn --epochs $(GENRE_CNN_EPOCHS) \
+	    --device auto --no-progress; \
+	done
 	$(PY) -m benchmarks.report
 	$(PY) -m baselines.report --readme README.md
 

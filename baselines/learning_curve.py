@@ -162,7 +162,10 @@ def format_table(points, metric, payload, *, keys=()) -> str:
             cells.append(f"{v.mean():.3f} +- {v.std(ddof=0):.3f}" if len(v) else "-")
         lines.append(f"{size:>14} {cells[0]:>15} {cells[1]:>15}")
     m = payload["metrics"]
-    summary = ", ".join(f"{k}={m[k]:.3f}" for k in keys if k in m)
+    # A metric that could not be computed (a constant prediction's
+    # correlation) is null in the record.
+    summary = ", ".join(f"{k}={'-' if m[k] is None else format(m[k], '.3f')}"
+                        for k in keys if k in m)
     lines.append(f"final: {summary}")
     lines.append(f"run files: {payload['run_dir']}")
     return "\n".join(lines)

@@ -1,7 +1,7 @@
 """Short names for the command line's ``--features`` -> extractor factories.
 
 ``stats`` (default tabular set), ``mfcc``, ``chroma``, ``logmel``,
-``mel-chroma``, ``spectrogram`` (MusicNet study preset, 8 kHz, 129 x 313 for
+``mel-chroma``, ``mel-chroma-beat`` (median between beats), ``spectrogram`` (MusicNet study preset, 8 kHz, 129 x 313 for
 5 s), ``spectrogram-128`` (the same resized to 128 x 312), ``beat-mfcc``.
 
 ``FRAME_FEATURE_SETS``: the frame-level units of frame tasks (chords), one
@@ -17,6 +17,7 @@ from .beat import BeatSynchronous
 from .chroma import Chroma, MelChroma
 from .context import KINDS as _CONTEXT_KINDS
 from .context import FrameContext
+from .fused import BeatSyncMelChroma
 from .mfcc import MFCC
 from .spectrogram import LogMel, Spectrogram
 from .stats import SummaryStatistics
@@ -29,6 +30,7 @@ FEATURE_SETS = {
     "chroma": Chroma,
     "logmel": LogMel,
     "mel-chroma": MelChroma,
+    "mel-chroma-beat": BeatSyncMelChroma,
     "spectrogram": partial(Spectrogram, sr=8000, n_fft=256, hop_length=128),
     "spectrogram-128": partial(Spectrogram, sr=8000, n_fft=256, hop_length=128, shape=(128, 312)),
     "beat-mfcc": BeatSynchronous,
