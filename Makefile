@@ -47,6 +47,20 @@ DEMO_OUT ?= demo-results
 # each run.json.
 RESULT_MODELS ?= dummy dummy-stratified knn adaboost adaboost-logistic sgd-perceptron sgd-hinge sgd-log sgd-modified-huber
 RESULT_TASKS ?= composer instruments joint
+# Genre and affect on the embedded style corpus (audio reader), the classical
+# genre models on its precomputed arrays too, and the torch references.
+GENRE_MODELS ?= dummy sgd-log knn logreg svc-rbf
+AFFECT_MODELS ?= dummy knn
+GENRE_ARGS ?= --n-seeds 3 --eval-windows 20 --no-progress
+# The targets-only arrays have one class to balance over, so their default
+# epoch would be 255 windows: --windows-per-epoch 1785 matches the 7 styles'.
+# The small CNN takes about a minute an epoch on a shared 2-core CPU.
+GENRE_CNN_EPOCHS ?= 8
+# The chords task (frames of the embedded chord corpus, scored on whole test
+# tracks): the template floor and the classical models, one seed each (a
+# frame curve fits on tens of thousands of frames), sgd-log also with its
+# majority chord classes undersampled, and the chord network.
+CHORD_MODELS ?= template dummy knn adaboost sgd-perceptron sgd-hinge sgd-log sgd-modified-huber
 
 # The GPU-bound comparison (issue 14; README "Results on a GPU"): every torch
 # reference at its study preset on a CUDA device, the throughput report, then
@@ -72,8 +86,27 @@ results: $(STAMPS)/test
 	  $(PY) -m baselines.learning_curve $$model --task $$task --no-progress; \
 	done; done
 	$(PY) -m baselines.learning_curve sgd-hinge --features spectrogram-128 --task composer --no-progress --n-jobs 2
+	set -e; for model in $(CHORD_MODELS); do \
+	  $(PY) -m baselines.learning_curve $$model --task chords --n-seeds 1 --no-progress; \
+	done
+	$(PY) -m baselines.learning_curve sgd-log --task chords --n-seeds 1 --balance cap:2000 --no-progress
+	$(PY) -m baselines.cnn --task chords --device auto --no-progress
 	$(PY) -m baselines.cnn --task composer --device auto --no-progress
 	$(PY) -m baselines.cnn --task joint --device auto --no-progress
+	set -e; for model in $(GENRE_MODELS); do \
+	  $(PY) -m baselines.learning_curve $$model --task genre --dataset styles $(GENRE_ARGS); \
+	  $(PY) -m baselines.learning_curve $$model --task genre --dataset spectrograms $(GENRE_ARGS); \
+	done
+	set -e; for model in $(AFFECT_MODELS); do \
+	  $(PY) -m baselines.learning_curve $$model --task affect --dataset styles $(GENRE_ARGS); \
+	  $(PY) -m baselines.learning_curve $$model --task affect --dataset spectrograms-targets \
+	    --windows-per-epoch 1785 $(GENRE_ARGS); \
+	done
+	set -e; for task in genre affect; do \
+	  $(PY) -m baselines.cnn.genre --task $$task --network lstm --device auto --no-progress; \
+	  $(PY) -m baselines.cnn.genre --task $$task --network cnn --epochs $(GENRE_CNN_EPOCHS) \
+	    --device auto --no-progress; \
+	done
 	$(PY) -m benchmarks.report
 	$(PY) -m baselines.report --readme README.md
 

@@ -31,7 +31,8 @@ __all__ = ["PointJob", "predict_and_score", "fit_point", "point_jobs", "fit_poin
 def predict_and_score(model, X, y_true, *, task, labels, groups=None, full=False) -> dict:
     """Predict ``X`` and return the task's metrics (with the detail if ``full``)."""
     y_pred = model.predict(X)
-    scores = label_scores(model, X)
+    # Regressors have no class scores.
+    scores = None if task.target_kind == "regression" else label_scores(model, X)
     result = task.evaluate(y_true, y_pred, scores=scores, groups=groups, labels=labels)
     if full and task.details is not None:
         result = {**result, **task.details(y_true, y_pred, scores=scores, groups=groups,
@@ -83,7 +84,10 @@ def _fit_streaming(model, job: PointJob):
         t0 = time.perf_counter()
         for X, windows in job.sampler.iter_window_batches(epoch - 1):
             y = job.task.targets(job.data, windows)
-            model.partial_fit(X, y, classes=job.output_classes)
+            if job.output_classes is None:  # regression: no classes
+                model.partial_fit(X, y)
+            else:
+                model.partial_fit(X, y, classes=job.output_classes)
             if held is None:  # the epoch's first batch scores "train"
                 held = (X, y)
         fit_seconds += time.perf_counter() - t0
@@ -134,20 +138,27 @@ def point_jobs(plan, todo, *, n_jobs=1, progress=True) -> list:
 
     data, task = plan.data, plan.task
     cache = data.frame_cache()
-    X_eval = window_features(plan.extractor, plan.eval_windows, data.test, cache=cache,
-                             n_jobs=n_jobs, progress=progress, desc="held-out features")
+    # A dataset of precomputed arrays computes its own window features and
+    # streams its own epochs; the others go through the frame cache.
+    features_of = getattr(data, "window_features", window_features)
+    X_eval = features_of(plan.extractor, plan.eval_windows, data.test, cache=cache,
+                         n_jobs=n_jobs, progress=progress, desc="held-out features")
     common = dict(model=plan.model, model_params=plan.model_params, task=task,
                   labels=task.labels(data), output_classes=task.output_classes(data),
                   X_eval=X_eval, y_eval=plan.y_eval,
                   eval_groups=plan.eval_windows.recording_ids)
     if plan.streaming:
-        return [PointJob(
-            train_size=size, seed=s, epochs=plan.epochs, data=data, **common,
-            sampler=StreamingSampler(
-                data.train, plan.extractor, composers=data.classes, programs=data.programs,
-                windows_per_epoch=size, length=data.length, strategy=plan.cap_strategy,
-                batch_size=plan.batch_size, cache=cache, random_state=s))
-            for size, s in todo]
+        def sampler(size, s):
+            options = dict(windows_per_epoch=size, strategy=plan.cap_strategy,
+                           batch_size=plan.batch_size, cache=cache, random_state=s)
+            if hasattr(data, "sampler"):
+                return data.sampler(plan.extractor, **options)
+            return StreamingSampler(data.train, plan.extractor, composers=data.classes,
+                                    programs=data.programs, length=data.length, **options)
+
+        return [PointJob(train_size=size, seed=s, epochs=plan.epochs, data=data, **common,
+                         sampler=sampler(size, s))
+                for size, s in todo]
     jobs = []
     for s in plan.seeds:
         sizes_s = [size for size, s2 in todo if s2 == s]
@@ -155,9 +166,9 @@ def point_jobs(plan, todo, *, n_jobs=1, progress=True) -> list:
             continue
         train_w = data.training_windows(max(plan.sizes), grid=plan.grid,
                                         strategy=plan.cap_strategy, random_state=s)
-        X_train = window_features(plan.extractor, train_w, data.train, cache=cache,
-                                  n_jobs=n_jobs, progress=progress,
-                                  desc=f"training features (seed {s})")
+        X_train = features_of(plan.extractor, train_w, data.train, cache=cache,
+                              n_jobs=n_jobs, progress=progress,
+                              desc=f"training features (seed {s})")
         y_train = task.targets(data, train_w)
         jobs.extend(PointJob(train_size=size, seed=s, epochs=1, **common,
                              X_train=X_train[:size], y_train=y_train[:size])

@@ -11,11 +11,14 @@ with
   match, recording-level accuracy, fit seconds, predict seconds per 1,000
   windows, peak memory, training windows, seed, and the ``source`` run.json
   each row was read from;
+  the genre and affect tables show the metrics their records hold instead
+  (:mod:`baselines.report_genre`);
 * per task with a CNN run, the best classical model beside each CNN
   (:mod:`baselines.side_by_side`: headline metric, training seconds,
   seconds to 95 % of the final metric, device);
 * a separate table of the numbers the original study reported on real
-  MusicNet, never mixed with numbers measured here;
+  MusicNet, and for genre and affect the FMA paper's, GTZAN's and the
+  course studies' published numbers, never mixed with numbers measured here;
 * plots: the learning curves of every model of a task on one figure, the
   composer confusion matrices of the best classical model and of the CNN,
   and per-instrument accuracy bars.
@@ -38,7 +41,9 @@ import numpy as np
 import pandas as pd
 
 from baselines import records
+from baselines.chord_report import chord_section, is_chord_run, plot_chord_confusion
 from baselines.curves import Curve, plot_learning_curves
+from baselines.report_genre import metric_columns, per_class_markdown, reported_markdown
 
 __all__ = ["REPORTED", "TABLE_COLUMNS", "task_tables", "render_report", "main"]
 
@@ -93,7 +98,10 @@ def _label(run) -> str:
 
 
 def _is_cnn(run) -> bool:
-    return run["model"].lower().startswith("cnn") or run["command"] == "cnn"
+    """Torch references: the MusicNet CNN and the genre CNN / LSTM."""
+    model = run["model"].lower()
+    return (model.startswith("cnn") or model.startswith(("genre-cnn", "beat-lstm"))
+            or run["command"] == "cnn" or str(run["command"]).startswith("python -m baselines.cnn"))
 
 
 def _is_dummy(run) -> bool:
@@ -142,9 +150,14 @@ def task_tables(runs) -> dict:
     are a mean of.
     """
     rows = {}
-    for (corpus, task, model, features), run in _latest_per_row(runs).items():
+    latest = _latest_per_row(runs)
+    columns = {}
+    for (corpus, task, _, _), run in latest.items():
+        columns.setdefault((corpus, task), []).append(run)
+    columns = {key: table_columns(group) for key, group in columns.items()}
+    for (corpus, task, model, features), run in latest.items():
         row = {"model": model, "features": features}
-        for title, keys, kind in TABLE_COLUMNS:
+        for title, keys, kind in columns[(corpus, task)]:
             row[title] = _get(run, *keys)
         row["source"] = run.source
         row["_rank"] = (0 if _is_dummy(run) else 2 if _is_cnn(run) else 1,
@@ -155,6 +168,24 @@ def task_tables(runs) -> dict:
         frame = pd.DataFrame(rows[key]).sort_values(["_rank", "model", "features"])
         tables[key] = frame.drop(columns="_rank").reset_index(drop=True)
     return tables
+
+
+def table_columns(runs) -> tuple:
+    """The columns of one task's table: MusicNet's fixed ones where its runs
+    hold MusicNet metrics, else the metrics they hold
+    (:func:`baselines.report_genre.metric_columns`); costs and seeds always."""
+    musicnet = {keys[-1] for _, keys, kind in TABLE_COLUMNS if kind == "metric"}
+    if any(musicnet & set(run["metrics"]) for run in runs):
+        return TABLE_COLUMNS
+    return tuple(metric_columns(runs)) + tuple(c for c in TABLE_COLUMNS if c[2] != "metric")
+
+
+def _best_genre_run(runs, corpus, task):
+    """The best classical run of a (corpus, task) table whose record holds a
+    per-class genre block, or None."""
+    candidates = [r for r in runs if _corpus(r) == corpus and r["task"] == task
+                  and not _is_cnn(r) and not _is_dummy(r) and per_class_markdown(r)]
+    return max(candidates, key=lambda r: (_score(r), _order(r))) if candidates else None
 
 
 def _score(run, metric=None) -> float:
@@ -393,8 +424,13 @@ def render_report(results_dir, out=None, *, plots=True, runs=None) -> str:
     if runs is None:
         runs = records.load_runs(results_dir, strict=False)
     latest = list(_latest_per_row(runs).values())
-    tables = task_tables(runs)
+    # Chord runs score whole tracks with their own keys: a section of their own.
+    chord_runs = [r for r in runs if is_chord_run(r)]
+    tables = task_tables([r for r in runs if not is_chord_run(r)])
     formats = {title: kind for title, _, kind in TABLE_COLUMNS}
+    for frame in tables.values():  # the genre and affect tables' metric columns
+        formats.update({c: "metric" for c in frame.columns if c not in formats
+                        and c not in ("model", "features", "source")})
 
     def rel(path):
         return Path(os.path.relpath(path, out.parent)).as_posix()
@@ -423,6 +459,12 @@ def render_report(results_dir, out=None, *, plots=True, runs=None) -> str:
     for (corpus, task), frame in tables.items():
         lines += [f"## Task: {task} ({corpus})", "",
                   _markdown_table(frame, formats), ""]
+        best = _best_genre_run(latest, corpus, task)
+        if best is not None:
+            lines += [f"Per class, {_label(best)} (the best classical model here, seed "
+                      f"{_get(best, 'detail', 'seed')}): from `{best.source}`", "",
+                      per_class_markdown(best), ""]
+    lines += chord_section(chord_runs)
     cnn_runs = sorted((r for r in latest if _is_cnn(r)),
                       key=lambda r: (_corpus(r), r["task"], r["model"]))
     if cnn_runs:
@@ -439,6 +481,8 @@ def render_report(results_dir, out=None, *, plots=True, runs=None) -> str:
         reported_table(),
         "",
     ]
+    if any(task in ("genre", "affect") for _, task in tables):
+        lines += [reported_markdown()]
     if plots:
         lines += ["## Plots", ""]
         notes = []
@@ -465,6 +509,12 @@ def render_report(results_dir, out=None, *, plots=True, runs=None) -> str:
                       f"({run['task']})", "",
                       f"![confusion {run['model']}]({rel(path)})", "",
                       f"From: `{run.source}`", ""]
+        chord_plot = plot_chord_confusion(chord_runs, figures / "confusion_chords.png")
+        if chord_plot is not None:
+            lines += [f"### Chord confusion matrix (frames), best chords run: "
+                      f"{_label(chord_plot)}", "",
+                      f"![confusion chords]({rel(figures / 'confusion_chords.png')})", "",
+                      f"From: `{chord_plot.source}`", ""]
         chosen = []
         for kind, predicate in (
                 ("classical model", lambda r: not _is_cnn(r) and not _is_dummy(r)),

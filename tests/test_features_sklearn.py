@@ -12,6 +12,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from features import (MFCC, BeatSynchronous, Chroma, LogMel, MelChroma, Spectrogram,
                       SummaryStatistics)
+from features.fused import BeatSyncMelChroma
 from features.registry import FEATURE_SETS, make_extractor
 
 # Tiny frames so the checks' small random matrices (a few to ~20 "samples"
@@ -26,7 +27,8 @@ MEL = dict(n_mels=2)
 @parametrize_with_checks(
     [Spectrogram(**SMALL), LogMel(**SMALL, **MEL), Chroma(**SMALL), MelChroma(**SMALL, **MEL),
      MFCC(**SMALL, **MEL, n_mfcc=2), SummaryStatistics(**SMALL, **MEL, n_mfcc=2, deltas=False),
-     BeatSynchronous(**SMALL, **MEL, n_mfcc=2, n_beats=2)],
+     BeatSynchronous(**SMALL, **MEL, n_mfcc=2, n_beats=2),
+     BeatSyncMelChroma(**SMALL, **MEL, n_beats=2)],
 )
 def test_sklearn_estimator_checks(estimator, check):
     check(estimator)

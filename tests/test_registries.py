@@ -28,9 +28,9 @@ def small_dataset(small_corpus_root):
 
 
 def test_unknown_task_lists_the_valid_names():
-    with pytest.raises(ValueError, match="unknown task 'genre'; valid tasks: "
-                                         "composer, instruments, joint"):
-        get_task("genre")
+    with pytest.raises(ValueError, match="unknown task 'no-such-task'; valid tasks: "
+                                         "composer, instruments, joint, chords, genre, affect"):
+        get_task("no-such-task")
 
 
 @pytest.mark.parametrize("name", ["composer", "instruments", "joint"])
@@ -77,17 +77,17 @@ def test_the_command_refuses_a_dataset_the_task_cannot_read(tmp_path):
     from baselines.learning_curve import run
 
     reader = register_dataset(DatasetReader(
-        name="test-lab", kind="lab", group="album", description="a .lab collection",
+        name="test-beats", kind="beats", group="track", description="a beat collection",
         open=lambda root: [], default_root=None))
     try:
         with pytest.raises(ValueError, match="reads dataset kinds musicnet; dataset "
-                                             "'test-lab' is of kind 'lab'"):
+                                             "'test-beats' is of kind 'beats'"):
             run("knn", task="composer", dataset=reader.name, root=tmp_path, out=tmp_path,
                 progress=False, print_table=False)
         from baselines.datasets import load_dataset
 
-        with pytest.raises(ValueError, match="kind 'lab', which has no loader; kinds "
-                                             "with one: musicnet"):
+        with pytest.raises(ValueError, match="kind 'beats', which has no loader; kinds "
+                                             "with one: musicnet, lab, gtzan, fma, spectrograms"):
             load_dataset(reader.name, root=tmp_path)
     finally:
         del DATASET_READERS[reader.name]
@@ -130,13 +130,14 @@ def test_instruments_need_two_instruments(small_dataset):
 
 
 def test_unknown_dataset_lists_the_valid_names():
-    with pytest.raises(ValueError, match="unknown dataset 'gtzan'; valid datasets: "
-                                         "default, small, musicnet"):
-        get_dataset("gtzan")
+    with pytest.raises(ValueError, match="unknown dataset 'no-such-set'; valid datasets: "
+                                         "default, small, musicnet, chords, chords-small, "
+                                         "isophonics, styles"):
+        get_dataset("no-such-set")
     from baselines.datasets import load_dataset
 
-    with pytest.raises(ValueError, match="valid datasets: default, small, musicnet"):
-        load_dataset("gtzan")
+    with pytest.raises(ValueError, match="valid datasets: default, small, musicnet, chords, .*styles"):
+        load_dataset("no-such-set")
 
 
 def test_default_names_stay_and_declare_kind_and_group():
@@ -176,3 +177,24 @@ def test_the_split_never_puts_a_group_on_both_sides(small_dataset):
     train = {r.group for r in small_dataset.train}
     test = {r.group for r in small_dataset.test}
     assert train and test and not train & test
+
+
+@pytest.mark.parametrize("name", ["genre", "affect"])
+def test_genre_tasks_declare_their_metadata(name):
+    task = get_task(name)
+    assert task.unit == "window" and task.cnn_head == name
+    assert task.dataset_kinds == ("gtzan", "fma", "spectrograms")
+    assert get_dataset(task.default_dataset).kind in task.dataset_kinds
+    assert task.target_kind == ("multiclass" if name == "genre" else "regression")
+    assert task.headline_metric == ("genre_clip_accuracy" if name == "genre"
+                                    else "affect_spearman_mean")
+
+
+@pytest.mark.parametrize("name", ["styles-small", "spectrograms-small"])
+def test_genre_collection_items_carry_their_piece(name):
+    reader = get_dataset(name)
+    corpus = reader.open(reader.resolve_root(None, progress=False, n_jobs=2))
+    items = list(corpus)
+    assert items and reader.group == "piece"
+    for item in items:  # the group is the music21 piece the clip was cut from
+        assert "/" in item.group and item.group != item.id

@@ -16,6 +16,11 @@ loaded on first use.
 - :mod:`baselines.cnn.run` and ``python -m baselines.cnn --task joint
   --device auto``: the command, writing ``points.csv``, ``curve.png`` and
   ``run.json`` as the learning-curve command does.
+- The genre collections' networks: :mod:`baselines.cnn.genre_model`
+  (``FusedCNN`` on 140 x T windows, ``BeatLSTM`` on beat sequences),
+  :mod:`baselines.cnn.genre_train` and ``python -m baselines.cnn.genre
+  --task genre|affect --network cnn|lstm`` (``python -m baselines.cnn
+  --task genre`` hands over to it).
 """
 
 import importlib

@@ -142,3 +142,109 @@ register_dataset(DatasetReader(
     name="musicnet", kind="musicnet", group="recording",
     description="a MusicNet-format folder, given by --root",
     open=_open_musicnet))
+
+
+# ---------------------------------------------------------------------------
+# lab-kind datasets: Isophonics-layout chord collections
+
+
+def _open_isophonics(root):
+    from baselines.data.isophonics import IsophonicsDataset
+
+    return IsophonicsDataset(root)
+
+
+def _chord_corpus(small):
+    def build(*, progress=True, n_jobs=-1):
+        from baselines.data.chord_corpus import chord_corpus
+
+        return chord_corpus(small=small, progress=progress, n_jobs=n_jobs)
+
+    return build
+
+
+register_dataset(DatasetReader(
+    name="chords", kind="lab", group="track",
+    description="the embedded chord corpus: music21's Bach and Monteverdi harmonic analyses, "
+                "rendered on first use",
+    open=_open_isophonics, default_root=_chord_corpus(False)))
+register_dataset(DatasetReader(
+    name="chords-small", kind="lab", group="track",
+    description="the embedded chord corpus's test-sized version",
+    open=_open_isophonics, default_root=_chord_corpus(True)))
+register_dataset(DatasetReader(
+    name="isophonics", kind="lab", group="track",
+    description="an Isophonics-layout folder (<artist>/chordlab/<album>/<track>.lab and audio), "
+                "given by --root",
+    open=_open_isophonics))
+
+
+# ---------------------------------------------------------------------------
+# Genre collections: GTZAN's layout, FMA, precomputed arrays (course layout)
+
+
+def _open_gtzan(root, **options):
+    from baselines.data.gtzan import GTZAN
+
+    return GTZAN(root, **options)
+
+
+def _open_fma(root, **options):
+    from baselines.data.fma import FMA
+
+    return FMA(root, **options)
+
+
+def _open_spectrograms(root, **options):
+    from baselines.data.spectrograms import SpectrogramCollection
+
+    root = Path(root)
+    return SpectrogramCollection(root.parent, root.name, **options)
+
+
+def _style_corpus(small, folder=None):
+    def build(*, progress=True, n_jobs=-1):
+        from baselines.data.style_corpus import style_corpus
+
+        root = style_corpus(small=small, progress=progress, n_jobs=n_jobs)
+        return root if folder is None else root / "spectrograms" / folder
+
+    return build
+
+
+register_dataset(DatasetReader(
+    name="styles", kind="gtzan", group="piece",
+    description="the embedded style corpus (7 music21 repertoires, 30 s clips; GTZAN layout), "
+                "rendered on first use",
+    open=_open_gtzan, default_root=_style_corpus(False)))
+register_dataset(DatasetReader(
+    name="styles-small", kind="gtzan", group="piece",
+    description="the style corpus's test-sized version (8 s clips)",
+    open=_open_gtzan, default_root=_style_corpus(True)))
+register_dataset(DatasetReader(
+    name="gtzan", kind="gtzan", group="clip (GTZAN has no artists: use its fault-filtered split)",
+    description="a GTZAN-layout folder (genres/<genre>/<genre>.000NN.wav) given by --root; "
+                "without one, the embedded style corpus",
+    open=_open_gtzan, default_root=_style_corpus(False)))
+register_dataset(DatasetReader(
+    name="fma", kind="fma", group="artist",
+    description="a Free Music Archive folder (fma_metadata/ + fma_<subset>/) given by --root",
+    open=_open_fma))
+register_dataset(DatasetReader(
+    name="spectrograms", kind="spectrograms", group="clip, or the collection's groups.txt",
+    description="a course-layout collection of 140 x T arrays given by --root (its folder); "
+                "without one, the style corpus's arrays",
+    open=_open_spectrograms, default_root=_style_corpus(False, "styles")))
+register_dataset(DatasetReader(
+    name="spectrograms-targets", kind="spectrograms", group="clip, or the collection's groups.txt",
+    description="a course-layout collection with regression targets (the multitask one); "
+                "without --root, the style corpus's arrays with its score-measured targets",
+    open=_open_spectrograms, default_root=_style_corpus(False, "styles_targets")))
+register_dataset(DatasetReader(
+    name="spectrograms-small", kind="spectrograms", group="piece",
+    description="the small style corpus's arrays (tests)",
+    open=_open_spectrograms, default_root=_style_corpus(True, "styles")))
+register_dataset(DatasetReader(
+    name="spectrograms-targets-small", kind="spectrograms", group="piece",
+    description="the small style corpus's arrays with its score-measured targets (tests)",
+    open=_open_spectrograms, default_root=_style_corpus(True, "styles_targets")))

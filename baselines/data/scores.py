@@ -181,10 +181,17 @@ def _part_notes(flat) -> tuple[ScoreNote, ...]:
     return tuple(notes)
 
 
-def parse_score(path: str | Path) -> ParsedScore:
+def parse_score(path: str | Path, *, number: int | None = None) -> ParsedScore:
     """Parse a score file with music21 and return its notes and tempo map.
 
     Parts without pitched notes are left out.
+
+    Parameters
+    ----------
+    path : path-like
+    number : int, optional
+        The tune's reference number (``X:``) in a file holding many (an ABC
+        collection such as the Essen folk songs); default the first score.
 
     Raises
     ------
@@ -194,7 +201,7 @@ def parse_score(path: str | Path) -> ParsedScore:
     """
     from music21 import converter, stream
 
-    score = converter.parse(str(path))
+    score = converter.parse(str(path)) if number is None else converter.parse(str(path), number=number)
     if isinstance(score, stream.Opus):
         score = score.scores[0]
     flat_parts = [p.flatten() for p in (list(score.parts) or [score])]
