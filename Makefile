@@ -53,7 +53,7 @@ demo: $(STAMPS)/core
 
 test: $(STAMPS)/test
 	$(PY) -m pytest
-	$(PY) -m benchmarks.check
+	$(PY) -m performance_report.asv_check
 
 results: $(STAMPS)/test
 	set -e; for task in $(RESULT_TASKS); do for model in $(RESULT_MODELS); do \
@@ -62,7 +62,7 @@ results: $(STAMPS)/test
 	$(PY) -m baselines.learning_curve sgd-hinge --features spectrogram-128 --task composer --no-progress --n-jobs 2
 	$(PY) -m baselines.cnn --task composer --device auto --no-progress
 	$(PY) -m baselines.cnn --task joint --device auto --no-progress
-	$(PY) -m benchmarks.report
+	$(PY) -m performance_report
 	$(PY) -m baselines.report --readme README.md
 
 install: $(STAMPS)/core

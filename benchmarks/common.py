@@ -10,7 +10,7 @@ Profiles (``MUSIC_BASELINES_BENCH_PROFILE``, default ``regular``):
 
 ``fast``
     CI: the small rendered corpus, a handful of windows, one repeat.  Used by
-    ``make test`` (``python -m benchmarks.check``).
+    ``make test`` (``python -m performance_report.asv_check``).
 ``regular``
     Real numbers: the default rendered corpus.
 ``large``

@@ -1,6 +1,6 @@
 """The performance report: the comparisons that matter, side by side, in one run.
 
-``python -m benchmarks.report [--profile regular] [--output results/performance.md]``
+``python -m performance_report [--profile regular] [--output results/performance.md]``
 
 Every figure is a ratio (or an exponent) of two measurements taken in this
 one process, minutes apart, on the same data, with one BLAS thread and CPU
@@ -167,12 +167,12 @@ def epoch_vs_librosa(profile, repeat: int) -> dict:
 def first_pass(profile, repeat: int, feature_set: str = "stats") -> dict:
     """The shared-STFT first pass against a bare FFT of the same frames.
 
-    The features team's measurement (``benchmarks.feature_ratios.first_pass``:
+    The features team's measurement (``performance_report.feature_ratios.first_pass``:
     best of three; the floor is ``scipy.fft.rfft`` of frames already cut and
     windowed) on the first recordings of the profile's corpus.
     """
     from benchmarks.common import extractor_rate, load_corpus
-    from benchmarks.feature_ratios import first_pass as shared_vs_floor
+    from performance_report.feature_ratios import first_pass as shared_vs_floor
     from features.registry import make_extractor
 
     corpus = load_corpus(profile)
@@ -203,8 +203,8 @@ def first_pass(profile, repeat: int, feature_set: str = "stats") -> dict:
 def combined_epoch(profile) -> dict:
     """The features team's epoch: MFCC + chroma + log-mel of random windows,
     from cached frames against librosa's three default calls per window
-    (``benchmarks.feature_ratios``), on the profile's corpus."""
-    from benchmarks import feature_ratios as fr
+    (``performance_report.feature_ratios``), on the profile's corpus."""
+    from performance_report import feature_ratios as fr
     from benchmarks.common import SEED, load_corpus
     from features.frames import cached_recording_frames
 
@@ -476,7 +476,7 @@ def render(results: dict, *, profile, command: str, seed: int, wall_seconds: flo
         lines += [
             "",
             f"MFCC + chroma + log-mel together ({combined['windows']} random windows of "
-            f"{combined['recordings']} recordings, `benchmarks.feature_ratios`' epoch, "
+            f"{combined['recordings']} recordings, `performance_report.feature_ratios`' epoch, "
             "best of three): from cached frames at "
             f"{combined['frames_realtime']:,.0f}x realtime; librosa's `mfcc`, "
             "`chroma_stft` and `melspectrogram` defaults on each window at "
@@ -514,7 +514,7 @@ def render(results: dict, *, profile, command: str, seed: int, wall_seconds: flo
             f"frames) at {fp['shared_realtime']:,.0f}x realtime; a bare `scipy.fft.rfft` "
             f"of the same frames, already cut and windowed, at {fp['fft_realtime']:,.0f}x "
             f"realtime ({fp['fraction']:.2f} of the floor; best of three, "
-            "`benchmarks.feature_ratios.first_pass`).",
+            "`performance_report.feature_ratios.first_pass`).",
         ]
     if results.get("models"):
         lines += [
@@ -575,7 +575,7 @@ PARTS = ("epoch", "combined", "features", "first-pass", "models", "streaming")
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m benchmarks.report",
+        prog="python -m performance_report",
         description="Measure the comparisons that matter in one process and write "
         "results/performance.md.",
     )
@@ -626,7 +626,7 @@ def main(argv=None) -> int:
             results["streaming"] = streaming_memory(profile)
     wall = time.time() - started
 
-    command = "python -m benchmarks.report" + (
+    command = "python -m performance_report" + (
         "" if argv is None and len(sys.argv) <= 1 else " " + " ".join(
             sys.argv[1:] if argv is None else argv))
     text = render(results, profile=profile, command=command.strip(), seed=common.SEED,
