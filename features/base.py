@@ -36,7 +36,7 @@ class FrameExtractor(TransformerMixin, BaseEstimator):
 
     # -- what subclasses provide ------------------------------------------------
     def frame_products(self):
-        """The linear per-frame products (:class:`~features.frames.FrameProduct`)
+        """The per-frame products (:class:`~features.products.FrameProduct`)
         this extractor reads from a recording's frames."""
         raise NotImplementedError
 
@@ -76,7 +76,8 @@ class FrameExtractor(TransformerMixin, BaseEstimator):
 
     def _products_from_windows(self, X: np.ndarray) -> dict:
         power = power_frames(X, n_fft=self.n_fft, hop_length=self.hop_length)
-        return {p.key: p.apply(power, self.sr, self.n_fft) for p in self.frame_products()}
+        memo = {}
+        return {p.key: p.apply(power, self.sr, self.n_fft, memo) for p in self.frame_products()}
 
     def _finish(self, features: np.ndarray) -> np.ndarray:
         if features.ndim > 2 and getattr(self, "output", "flat") == "flat":

@@ -15,9 +15,9 @@ from __future__ import annotations
 import numpy as np
 
 from .base import FrameExtractor
-from .chroma import chroma_from_energies, chroma_product
-from .mfcc import mfcc_from_mel
-from .spectrogram import _check_mel_params, logmel_from_mel, mel_product
+from .chroma import chroma_norm_product
+from .mfcc import mfcc_from_db
+from .spectrogram import _check_mel_params, logmel_from_db, mel_db_product
 
 __all__ = ["BeatSynchronous", "beat_frames", "beat_sync"]
 
@@ -94,13 +94,13 @@ class BeatSynchronous(FrameExtractor):
             raise ValueError(f"n_mfcc={self.n_mfcc!r} must be an integer in [1, n_mels={self.n_mels}]")
 
     def frame_products(self):
-        return [mel_product(self.n_mels, self.fmin, self.fmax), chroma_product(self.n_chroma)]
+        return [mel_db_product(self.n_mels, self.fmin, self.fmax),
+                chroma_norm_product(self.n_chroma)]
 
     def _window_features(self, products):
-        mel, raw = (products[p.key] for p in self.frame_products())
-        F = np.concatenate([mfcc_from_mel(mel, self.n_mfcc, self.top_db),
-                            chroma_from_energies(raw)], axis=-2)
-        logmel = logmel_from_mel(mel, self.top_db)
+        db, chroma = (products[p.key] for p in self.frame_products())
+        F = np.concatenate([mfcc_from_db(db, self.n_mfcc, self.top_db), chroma], axis=-2)
+        logmel = logmel_from_db(db, self.top_db)
         out = np.empty((len(F), F.shape[1], self.n_beats), dtype=np.float32)
         for i in range(len(F)):
             bounds, _ = beat_frames(logmel[i], sr=self.sr, hop_length=self.hop_length,

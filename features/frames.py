@@ -1,11 +1,12 @@
-"""Frames of a recording: one STFT, linear per-frame products, disk cache.
+"""Frames of a recording: one STFT, per-frame products, disk cache.
 
 A recording's frames are computed once per (recording, sr, frame
 parameters): the power spectrogram runs once and every *frame product*
-(raw power, mel energies, chroma filterbank energies) is derived from it.
-Products are linear per-frame maps, so a window's products are a slice of
-the recording's, except the few edge frames whose support crosses the
-window boundary; those are recomputed from the recording's audio (a
+(:mod:`features.products`: power, filterbank energies, and per-frame maps
+of them such as mel dB, normalised chroma, tonnetz, log-magnitude) is
+derived from it.  Products are per-frame maps, so a window's products are a
+slice of the recording's, except the few edge frames whose support crosses
+the window boundary; those are recomputed from the recording's audio (a
 memory map in the cache) so that a slice equals the window computed alone.
 
 Public names
@@ -16,6 +17,7 @@ FrameCache, cache_root, cached_recording_frames, corpus_frames.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
@@ -25,8 +27,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import scipy.fft
 
-from . import filterbanks
+from .products import FrameProduct
 from .stft import iter_power_chunks, n_frames, power_frames
 
 __all__ = [
@@ -35,44 +38,9 @@ __all__ = [
 ]
 
 #: Bump when the arithmetic of frames changes, so old caches are not served.
-FRAMES_VERSION = 1
-
-
-@dataclass(frozen=True)
-class FrameProduct:
-    """A linear per-frame map of the power spectrogram.
-
-    Parameters
-    ----------
-    kind : {"power", "mel", "chroma"}
-    params : tuple of (name, value) pairs
-        ``mel``: n_mels, fmin, fmax; ``chroma``: n_chroma.
-    """
-
-    kind: str
-    params: tuple = ()
-
-    @property
-    def key(self) -> str:
-        """File-name-safe identity of the product (kind + parameters)."""
-        text = json.dumps([self.kind, [list(p) for p in self.params]], default=repr)
-        return f"{self.kind}-{hashlib.sha1(text.encode()).hexdigest()[:12]}"
-
-    def basis(self, sr: int, n_fft: int):
-        p = dict(self.params)
-        if self.kind == "power":
-            return None
-        if self.kind == "mel":
-            return filterbanks.mel_basis(sr, n_fft, p["n_mels"], p["fmin"], p["fmax"])
-        if self.kind == "chroma":
-            return filterbanks.chroma_basis(sr, n_fft, p["n_chroma"])
-        raise ValueError(f"unknown frame product kind={self.kind!r}")
-
-    def apply(self, power: np.ndarray, sr: int, n_fft: int) -> np.ndarray:
-        basis = self.basis(sr, n_fft)
-        if basis is None:
-            return power
-        return filterbanks.apply_basis(basis, power)
+#: 2: products derived per frame (mel dB, normalised chroma, tonnetz,
+#: log-magnitude) are stored, not recomputed per window.
+FRAMES_VERSION = 2
 
 
 @dataclass
@@ -148,8 +116,9 @@ def _recording_stft(y, products: dict, *, sr, n_fft, hop_length) -> dict:
     t = n_frames(len(y), hop_length)
     out = {}
     for c0, c1, power in iter_power_chunks(y, n_fft=n_fft, hop_length=hop_length):
+        memo = {}
         for key, p in products.items():
-            block = p.apply(power, sr, n_fft)
+            block = p.apply(power, sr, n_fft, memo)
             if key not in out:
                 out[key] = np.empty((block.shape[0], t), dtype=np.float32)
             out[key][:, c0:c1] = block
@@ -204,7 +173,11 @@ def window_products(frames: RecordingFrames, products, starts, n_samples: int) -
         raise ValueError(f"frames lack products {missing}; compute them with this extractor")
     t = n_frames(n_samples, hop)
     n_left, first_right = edge_frames(n_samples, n_fft=n_fft, hop_length=hop)
+    # Plain ndarray views of the memory maps: slicing a np.memmap builds a
+    # memmap object per slice, a cost per window.
     audio = frames.audio
+    if isinstance(audio, np.ndarray):
+        audio = audio.view(np.ndarray)
     overrun = starts + n_samples > frames.n_samples
     if n_left >= first_right or np.any(overrun):
         # Every frame touches an edge, or windows run past the recording's end
@@ -216,7 +189,8 @@ def window_products(frames: RecordingFrames, products, starts, n_samples: int) -
             part = np.asarray(audio[s:s + n_samples], dtype=np.float32)
             row[:len(part)] = part
         power = power_frames(windows, n_fft=n_fft, hop_length=hop)
-        alone_out = {p.key: p.apply(power, sr, n_fft) for p in products}
+        memo = {}
+        alone_out = {p.key: p.apply(power, sr, n_fft, memo) for p in products}
         if alone.all():
             return alone_out
         inside = window_products(frames, products, starts[~alone], n_samples)
@@ -226,35 +200,50 @@ def window_products(frames: RecordingFrames, products, starts, n_samples: int) -
             full[~alone], full[alone] = block, alone_out[key]
             out[key] = full
         return out
-    # Edge frames see the window's own zero padding.  Each is recomputed from
-    # a short stretch of the recording (a memory map: only these samples are
-    # read), all windows in one FFT call.
-    pad = n_fft // 2
-    left = right = None
-    if n_left:
-        left_len = min(n_samples, (n_left - 1) * hop - pad + n_fft)
-        seg = np.stack([np.asarray(audio[s:s + left_len], dtype=np.float32) for s in starts])
-        left = power_frames(seg, n_fft=n_fft, hop_length=hop, start=0, stop=n_left)
-    if first_right < t:
-        # start on the hop grid, early enough that frame first_right is whole
-        a = (first_right * hop - pad) // hop * hop
-        seg = np.stack([np.asarray(audio[s + a:s + n_samples], dtype=np.float32) for s in starts])
-        k0 = first_right - a // hop
-        right = power_frames(seg, n_fft=n_fft, hop_length=hop, start=k0, stop=k0 + t - first_right)
+    # Edge frames see the window's own zero padding.  All of them, for all
+    # windows, are recomputed from the recording's samples in one gather and
+    # one FFT call (a memory map: only these samples are read).
+    edge = None
+    if n_left or first_right < t:
+        offsets, weights = _edge_plan(int(n_samples), n_fft, hop)
+        segments = audio[starts[:, None, None] + offsets] * weights
+        spec = scipy.fft.rfft(segments, axis=-1)
+        power = np.square(spec.real)
+        power += np.square(spec.imag)
+        edge = np.swapaxes(power, -1, -2)
     out = {}
     j0 = starts // hop
+    memo = {}
     for p in products:
-        rec = frames.products[p.key]
+        rec = np.asarray(frames.products[p.key])
         d = rec.shape[0]
         block = np.empty((len(starts), d, t), dtype=np.float32)
         for i, j in enumerate(j0):
             block[i, :, n_left:first_right] = rec[:, j + n_left:j + first_right]
-        if left is not None:
-            block[:, :, :n_left] = p.apply(left, sr, n_fft)
-        if right is not None:
-            block[:, :, first_right:] = p.apply(right, sr, n_fft)
+        if edge is not None:
+            values = p.apply(edge, sr, n_fft, memo)
+            block[:, :, :n_left] = values[:, :, :n_left]
+            block[:, :, first_right:] = values[:, :, n_left:]
         out[p.key] = block
     return out
+
+
+@functools.lru_cache(maxsize=32)
+def _edge_plan(n_samples: int, n_fft: int, hop_length: int):
+    """Sample offsets ``(n_edge, n_fft)`` of a window's edge frames (left ones,
+    then right ones) and their weights: the Hann window, zero where a frame
+    reads past the window's ends (the window alone is zero-padded there)."""
+    from .stft import hann_window
+
+    n_left, first_right = edge_frames(n_samples, n_fft=n_fft, hop_length=hop_length)
+    ks = np.r_[0:n_left, first_right:n_frames(n_samples, hop_length)]
+    offsets = ks[:, None] * hop_length - n_fft // 2 + np.arange(n_fft)[None, :]
+    inside = (offsets >= 0) & (offsets < n_samples)
+    weights = np.where(inside, hann_window(n_fft)[None, :], 0).astype(np.float32)
+    offsets = np.clip(offsets, 0, n_samples - 1).astype(np.intp)
+    offsets.setflags(write=False)
+    weights.setflags(write=False)
+    return offsets, weights
 
 
 # ---------------------------------------------------------------- disk cache

@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import scipy.fft
 
 from .base import FrameExtractor
-from .scaling import power_to_db
-from .spectrogram import _check_mel_params, mel_product
+from .scaling import power_to_db, window_db
+from .spectrogram import _check_mel_params, mel_db_product
 
-__all__ = ["MFCC", "mfcc_from_mel", "add_deltas"]
+__all__ = ["MFCC", "mfcc_from_mel", "mfcc_from_db", "add_deltas", "delta"]
 
 DELTA_WIDTH = 9
+
+
+@functools.lru_cache(maxsize=16)
+def dct_matrix(n_mfcc: int, n_mels: int) -> np.ndarray:
+    """The first ``n_mfcc`` rows of the orthonormal DCT-II on ``n_mels`` points
+    (float64, read-only): ``scipy.fft.dct(x, type=2, norm="ortho")[:n_mfcc]``
+    as one matrix product, which skips the coefficients that are dropped."""
+    basis = scipy.fft.dct(np.eye(n_mels), type=2, norm="ortho", axis=0)[:n_mfcc]
+    basis = np.ascontiguousarray(basis, dtype=np.float64)
+    basis.setflags(write=False)
+    return basis
 
 
 def mfcc_from_mel(mel: np.ndarray, n_mfcc: int, top_db=80.0) -> np.ndarray:
@@ -24,15 +37,50 @@ def mfcc_from_mel(mel: np.ndarray, n_mfcc: int, top_db=80.0) -> np.ndarray:
     return scipy.fft.dct(db, type=2, norm="ortho", axis=-2)[..., :n_mfcc, :].astype(np.float32)
 
 
+def mfcc_from_db(db: np.ndarray, n_mfcc: int, top_db=80.0) -> np.ndarray:
+    """:func:`mfcc_from_mel` from the mel frames' dB (``mel-db`` product)
+    ``(n, n_mels, t)``: clip per window, then the DCT as a matrix product."""
+    clipped = window_db(db, ref=1.0, top_db=top_db)
+    # float64, rounded to float32: a float32 BLAS product rounds the columns
+    # of one call differently at the matrix's edges, so equal frames (as in
+    # silence) would get coefficients that differ in the last bit.
+    basis = dct_matrix(int(n_mfcc), db.shape[-2])
+    return np.matmul(basis, clipped, dtype=np.float64).astype(np.float32)
+
+
+def delta(M: np.ndarray, order: int = 1) -> np.ndarray:
+    """``librosa.feature.delta(M, order, width=9, axis=-1)`` of ``M (..., t)``.
+
+    First order: librosa's Savitzky-Golay filter (``mode="interp"``, line
+    fits) is ``sum_k k (M[t+k] - M[t-k]) / 60`` for ``k = 1..4``, and at the
+    four frames of each end the slope of the line through the nine end
+    frames, which is the value at the fifth frame; computed by four shifted
+    differences instead of a fitted filter per call.  Other orders go
+    through librosa.
+    """
+    if order != 1 or M.shape[-1] < DELTA_WIDTH:
+        import librosa
+
+        return librosa.feature.delta(M, order=order, width=DELTA_WIDTH, axis=-1).astype(np.float32)
+    half = DELTA_WIDTH // 2
+    t = M.shape[-1]
+    inner = np.zeros(M.shape[:-1] + (t - 2 * half,), dtype=np.float32)
+    for k in range(1, half + 1):
+        inner += np.float32(k) * (M[..., half + k:t - half + k] - M[..., half - k:t - half - k])
+    inner *= np.float32(1.0 / 60.0)
+    out = np.empty(M.shape, dtype=np.float32)
+    out[..., half:t - half] = inner
+    out[..., :half] = inner[..., :1]
+    out[..., t - half:] = inner[..., -1:]
+    return out
+
+
 def add_deltas(M: np.ndarray, deltas: int) -> np.ndarray:
     """Stack ``M`` with its deltas up to ``order=deltas`` along the rows
     (``librosa.feature.delta``, width 9, per window along time)."""
     if not deltas:
         return M
-    import librosa
-
-    parts = [M] + [librosa.feature.delta(M, order=o, width=DELTA_WIDTH, axis=-1)
-                   for o in range(1, deltas + 1)]
+    parts = [M] + [delta(M, order=o) for o in range(1, deltas + 1)]
     return np.concatenate(parts, axis=-2).astype(np.float32)
 
 
@@ -81,11 +129,11 @@ class MFCC(FrameExtractor):
         return self.n_fft
 
     def frame_products(self):
-        return [mel_product(self.n_mels, self.fmin, self.fmax)]
+        return [mel_db_product(self.n_mels, self.fmin, self.fmax)]
 
     def _window_features(self, products):
-        mel = products[self.frame_products()[0].key]
-        return add_deltas(mfcc_from_mel(mel, self.n_mfcc, self.top_db), self.deltas)[:, None]
+        db = products[self.frame_products()[0].key]
+        return add_deltas(mfcc_from_db(db, self.n_mfcc, self.top_db), self.deltas)[:, None]
 
     def _output_layout(self, n_samples):
         t = self.n_frames(n_samples)

@@ -8,9 +8,11 @@ the window axis), which makes a batch equal to its windows one by one.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
-__all__ = ["power_to_db", "normalize_frames", "resize_matrix"]
+__all__ = ["power_to_db", "window_db", "normalize_frames", "resize_matrix", "resize_columns"]
 
 AMIN = 1e-10
 
@@ -49,6 +51,33 @@ def power_to_db(S: np.ndarray, *, ref="max", amin: float = AMIN, top_db=80.0) ->
     return log_spec
 
 
+def window_db(db: np.ndarray, *, ref="max", amin: float = AMIN, top_db=80.0) -> np.ndarray:
+    """:func:`power_to_db` of power whose per-frame dB (re 1.0) is ``db``.
+
+    ``db [shape=(n_windows, ...)]`` is ``10 log10(max(S, amin))``, computed
+    once per recording (:func:`features.products.mel_db`); only the window
+    steps remain: subtract the reference, clip ``top_db`` below each
+    window's maximum.  Equal to ``power_to_db(S, ...)``.
+    """
+    axes = tuple(range(1, db.ndim))
+    peak = np.max(db, axis=axes, keepdims=True)
+    if isinstance(ref, str):
+        if ref != "max":
+            raise ValueError(f"ref={ref!r} must be 'max' or a positive number")
+        # max(10 log10(max(S, amin))) is 10 log10(max(max(S), amin)).
+        offset = peak
+    else:
+        offset = np.float32(10.0 * np.log10(max(float(ref), amin)))
+    if top_db is None:
+        return db - offset if np.any(offset) else np.array(db, dtype=np.float32)
+    floor = peak - np.float32(top_db)
+    if not np.any(offset):
+        return np.maximum(db, floor)
+    log_spec = db - offset
+    np.maximum(log_spec, floor - offset, out=log_spec)
+    return log_spec
+
+
 def normalize_frames(C: np.ndarray) -> np.ndarray:
     """Max-normalise each frame (column) of ``C [shape=(..., d, t)]``.
 
@@ -72,3 +101,47 @@ def resize_matrix(n_in: int, n_out: int) -> np.ndarray:
     M[np.arange(n_out), lo] += 1.0 - frac
     M[np.arange(n_out), hi] += frac
     return M.astype(np.float32)
+
+
+def resize_columns(img: np.ndarray, width: int) -> np.ndarray:
+    """``img @ resize_matrix(t, width).T`` over the last axis (``img [shape=(...,
+    t)]``) without the dense product: each output column interpolates two
+    neighbouring input columns, read as slices over runs of consecutive
+    neighbours (one or two runs when ``width`` is close to ``t``)."""
+    n_in = img.shape[-1]
+    if width == n_in:
+        return img
+    out = np.empty(img.shape[:-1] + (width,), dtype=np.float32)
+    for j0, j1, lo, frac in _column_runs(n_in, width):
+        a = img[..., lo:lo + j1 - j0]
+        part = out[..., j0:j1]
+        if frac is None:
+            part[...] = a
+            continue
+        np.subtract(img[..., lo + 1:lo + 1 + j1 - j0], a, out=part)
+        part *= frac
+        part += a
+    return out
+
+
+@functools.lru_cache(maxsize=32)
+def _column_runs(n_in: int, width: int):
+    """``[(j0, j1, lo, frac), ...]``: output columns ``j0:j1`` interpolate input
+    columns ``lo + k`` and ``lo + k + 1`` with weights ``frac`` (``None``: a
+    copy of column ``lo + k``), as :func:`resize_matrix`'s rows."""
+    pos = np.linspace(0.0, n_in - 1, width)
+    lo = np.floor(pos).astype(np.intp)
+    frac = (pos - lo).astype(np.float32)
+    lo = np.minimum(lo, n_in - 1)
+    runs, j0 = [], 0
+    for j in range(1, width + 1):
+        if j < width and lo[j] == lo[j - 1] + 1 and lo[j] + 1 < n_in:
+            continue
+        if lo[j - 1] + 1 >= n_in:  # the last column: no right neighbour
+            if j - 1 > j0:
+                runs.append((j0, j - 1, int(lo[j0]), frac[j0:j - 1]))
+            runs.append((j - 1, j, int(lo[j - 1]), None))
+        else:
+            runs.append((j0, j, int(lo[j0]), frac[j0:j]))
+        j0 = j
+    return runs
