@@ -87,7 +87,8 @@ class FrameExtractor(TransformerMixin, BaseEstimator):
     def _batched(self, n, compute):
         parts = [self._finish(compute(slice(i, min(n, i + BATCH_WINDOWS))))
                  for i in range(0, n, BATCH_WINDOWS)]
-        return np.concatenate(parts, axis=0)
+        # One batch (the usual call from an epoch): no copy of the output.
+        return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=0)
 
     # -- the sklearn door ------------------------------------------------------
     def fit(self, X, y=None, *, sr=None):

@@ -23,6 +23,8 @@ import json
 import math
 import os
 import tempfile
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -275,11 +277,43 @@ def source_identity(source) -> dict:
     """What identifies a recording's audio: a file's resolved path, size and
     modification time, or the sha1 of an array's samples."""
     if isinstance(source, (str, os.PathLike)):
-        path = Path(source).resolve()
-        st = path.stat()
-        return {"path": str(path), "size": st.st_size, "mtime_ns": st.st_mtime_ns}
+        path = _resolved(os.fspath(source))
+        st = os.stat(path)
+        return {"path": path, "size": st.st_size, "mtime_ns": st.st_mtime_ns}
     arr = np.ascontiguousarray(np.asarray(source, dtype=np.float32))
     return {"sha1": hashlib.sha1(arr.tobytes()).hexdigest(), "n": int(arr.size)}
+
+
+@functools.lru_cache(maxsize=65536)
+def _resolved(path: str) -> str:
+    # Resolving walks every component of the path (an lstat each); an epoch
+    # asks for the same recordings again every batch.
+    return str(Path(path).resolve())
+
+
+#: Memory maps already opened in this process, by (folder, file names):
+#: opening one parses its header (~1 ms); an epoch re-opens every recording
+#: in every batch.  File-backed, so holding them costs address space only.
+_OPENED: OrderedDict = OrderedDict()
+_MAX_OPENED = 1024
+
+
+_OPENED_LOCK = threading.Lock()
+
+
+def _open_memmap(path: Path) -> np.ndarray:
+    key = str(path)
+    with _OPENED_LOCK:
+        array = _OPENED.get(key)
+        if array is not None:
+            _OPENED.move_to_end(key)
+            return array
+    array = np.load(path, mmap_mode="r")
+    with _OPENED_LOCK:
+        _OPENED[key] = array
+        while len(_OPENED) > _MAX_OPENED:
+            _OPENED.popitem(last=False)
+    return array
 
 
 class FrameCache:
@@ -319,12 +353,15 @@ class FrameCache:
         folder = self.path(key)
         files = {p.key: folder / f"{p.key}.npy" for p in products}
         audio_path = folder / "audio.npy"
+        # Existence is checked every time (a file removed is recomputed);
+        # a file's contents never change under its key, so a map opened
+        # earlier in this process is reused.
         if not audio_path.exists() or not all(f.exists() for f in files.values()):
             return None
         return RecordingFrames(
             sr=sr, n_fft=n_fft, hop_length=hop_length, key=key,
-            audio=np.load(audio_path, mmap_mode="r"),
-            products={k: np.load(f, mmap_mode="r") for k, f in files.items()})
+            audio=_open_memmap(audio_path),
+            products={k: _open_memmap(f) for k, f in files.items()})
 
     def store(self, key: str, frames: RecordingFrames, products) -> RecordingFrames:
         """Write the audio and the given products (those not there yet)."""

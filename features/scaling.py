@@ -106,42 +106,55 @@ def resize_matrix(n_in: int, n_out: int) -> np.ndarray:
 def resize_columns(img: np.ndarray, width: int) -> np.ndarray:
     """``img @ resize_matrix(t, width).T`` over the last axis (``img [shape=(...,
     t)]``) without the dense product: each output column interpolates two
-    neighbouring input columns, read as slices over runs of consecutive
-    neighbours (one or two runs when ``width`` is close to ``t``)."""
+    neighbouring input columns, in one compiled pass over the rows."""
     n_in = img.shape[-1]
     if width == n_in:
         return img
-    out = np.empty(img.shape[:-1] + (width,), dtype=np.float32)
-    for j0, j1, lo, frac in _column_runs(n_in, width):
-        a = img[..., lo:lo + j1 - j0]
-        part = out[..., j0:j1]
-        if frac is None:
-            part[...] = a
-            continue
-        np.subtract(img[..., lo + 1:lo + 1 + j1 - j0], a, out=part)
-        part *= frac
-        part += a
-    return out
+    lo, frac = _column_weights(n_in, width)
+    rows = np.ascontiguousarray(img, dtype=np.float32).reshape(-1, n_in)
+    out = np.empty((len(rows), width), dtype=np.float32)
+    if np.array_equal(lo, np.arange(width)):
+        # Shrinking by a column or so (the study's 313 -> 312): neighbours
+        # are columns j and j + 1, a loop the compiler vectorises (~15x
+        # faster than the general gather below).
+        _lerp_kernels()[0](rows, frac, out)
+    else:
+        _lerp_kernels()[1](rows, lo, frac, out)
+    return out.reshape(img.shape[:-1] + (width,))
 
 
 @functools.lru_cache(maxsize=32)
-def _column_runs(n_in: int, width: int):
-    """``[(j0, j1, lo, frac), ...]``: output columns ``j0:j1`` interpolate input
-    columns ``lo + k`` and ``lo + k + 1`` with weights ``frac`` (``None``: a
-    copy of column ``lo + k``), as :func:`resize_matrix`'s rows."""
+def _column_weights(n_in: int, width: int):
+    """Left neighbour and weight of the right one for each output column, as
+    :func:`resize_matrix`'s rows (the last column: weight 1 on the last)."""
+    if n_in < 2:
+        raise ValueError(f"cannot resize {n_in} column(s) to {width} by interpolation")
     pos = np.linspace(0.0, n_in - 1, width)
-    lo = np.floor(pos).astype(np.intp)
+    lo = np.minimum(np.floor(pos).astype(np.int64), n_in - 2)
     frac = (pos - lo).astype(np.float32)
-    lo = np.minimum(lo, n_in - 1)
-    runs, j0 = [], 0
-    for j in range(1, width + 1):
-        if j < width and lo[j] == lo[j - 1] + 1 and lo[j] + 1 < n_in:
-            continue
-        if lo[j - 1] + 1 >= n_in:  # the last column: no right neighbour
-            if j - 1 > j0:
-                runs.append((j0, j - 1, int(lo[j0]), frac[j0:j - 1]))
-            runs.append((j - 1, j, int(lo[j - 1]), None))
-        else:
-            runs.append((j0, j, int(lo[j0]), frac[j0:j]))
-        j0 = j
-    return runs
+    lo.setflags(write=False)
+    frac.setflags(write=False)
+    return lo, frac
+
+
+@functools.lru_cache(maxsize=1)
+def _lerp_kernels():
+    # numba comes with librosa; compiled once, cached on disk (NUMBA_CACHE_DIR).
+    # numpy needs three passes (difference, scale, add) for what is one here.
+    import numba
+
+    @numba.njit(cache=True, nogil=True)
+    def consecutive(rows, frac, out):
+        for r in range(out.shape[0]):
+            for j in range(out.shape[1]):
+                a = rows[r, j]
+                out[r, j] = a + (rows[r, j + 1] - a) * frac[j]
+
+    @numba.njit(cache=True, nogil=True)
+    def gather(rows, lo, frac, out):
+        for r in range(out.shape[0]):
+            for j in range(out.shape[1]):
+                a = rows[r, lo[j]]
+                out[r, j] = a + (rows[r, lo[j] + 1] - a) * frac[j]
+
+    return consecutive, gather

@@ -237,6 +237,7 @@ def models(profile, repeat: int) -> list[dict]:
     """Fit and predict cost per 1,000 windows, peak memory, growth, scores."""
     from benchmarks import bench_models as bm
     from benchmarks.common import peak_allocated_bytes
+    from performance_report.epoch_cost import _passes
 
     small, large = profile.train_sizes
     data = {n: bm.load_dataset(n) for n in (small, large)}
@@ -249,6 +250,7 @@ def models(profile, repeat: int) -> list[dict]:
             start = time.process_time()
             fitted = bm.build(name).fit(X, y)  # warm-up, and the model to score
             first_s = time.process_time() - start
+            row[f"passes_{n}"] = _passes(fitted)
             # A fit of seconds needs no warm-up: its first run is a sample.
             fit_s = first_s if first_s > 5.0 else measure(
                 lambda: bm.build(name).fit(X, y), repeat=repeat, budget=30.0)
@@ -267,6 +269,10 @@ def models(profile, repeat: int) -> list[dict]:
                 f"predict_s_{n}": predict_s,
             })
         row["fit_exponent"] = exponent(row[f"fit_s_{small}"], row[f"fit_s_{large}"])
+        # Models that iterate to convergence (SGD's fit: tol=1e-3) make more
+        # passes over more data: the cost of one pass grows apart from that.
+        row["per_pass_exponent"] = exponent(row[f"fit_s_{small}"] / row[f"passes_{small}"],
+                                            row[f"fit_s_{large}"] / row[f"passes_{large}"])
         row["predict_exponent"] = exponent(row[f"predict_s_{small}"], row[f"predict_s_{large}"])
         rows.append(row)
         _log(f"model {name}: fit x{row['fit_exponent']:.2f}, "
