@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 import scipy.fft
 
@@ -14,17 +12,6 @@ from .spectrogram import _check_mel_params, mel_db_product
 __all__ = ["MFCC", "mfcc_from_mel", "mfcc_from_db", "add_deltas", "delta"]
 
 DELTA_WIDTH = 9
-
-
-@functools.lru_cache(maxsize=16)
-def dct_matrix(n_mfcc: int, n_mels: int) -> np.ndarray:
-    """The first ``n_mfcc`` rows of the orthonormal DCT-II on ``n_mels`` points
-    (float64, read-only): ``scipy.fft.dct(x, type=2, norm="ortho")[:n_mfcc]``
-    as one matrix product, which skips the coefficients that are dropped."""
-    basis = scipy.fft.dct(np.eye(n_mels), type=2, norm="ortho", axis=0)[:n_mfcc]
-    basis = np.ascontiguousarray(basis, dtype=np.float64)
-    basis.setflags(write=False)
-    return basis
 
 
 def mfcc_from_mel(mel: np.ndarray, n_mfcc: int, top_db=80.0) -> np.ndarray:
@@ -39,13 +26,14 @@ def mfcc_from_mel(mel: np.ndarray, n_mfcc: int, top_db=80.0) -> np.ndarray:
 
 def mfcc_from_db(db: np.ndarray, n_mfcc: int, top_db=80.0) -> np.ndarray:
     """:func:`mfcc_from_mel` from the mel frames' dB (``mel-db`` product)
-    ``(n, n_mels, t)``: clip per window, then the DCT as a matrix product."""
+    ``(n, n_mels, t)``: the clip below each window's maximum, then the DCT.
+
+    The DCT runs frame by frame (pocketfft), so equal frames (silence) get
+    equal coefficients; a matrix product's rounding differs between the
+    columns of one BLAS call.
+    """
     clipped = window_db(db, ref=1.0, top_db=top_db)
-    # float64, rounded to float32: a float32 BLAS product rounds the columns
-    # of one call differently at the matrix's edges, so equal frames (as in
-    # silence) would get coefficients that differ in the last bit.
-    basis = dct_matrix(int(n_mfcc), db.shape[-2])
-    return np.matmul(basis, clipped, dtype=np.float64).astype(np.float32)
+    return scipy.fft.dct(clipped, type=2, norm="ortho", axis=-2)[..., :n_mfcc, :]
 
 
 def delta(M: np.ndarray, order: int = 1) -> np.ndarray:
