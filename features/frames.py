@@ -449,13 +449,8 @@ def cached_recording_frames(extractor, audio_path, *, load_audio=None, cache=Non
     return cache.store(key, frames, products)
 
 
-def _ensure_cached(extractor, source, load_audio, directory):
-    frames = cached_recording_frames(extractor, source, load_audio=load_audio,
-                                     cache=FrameCache(directory))
-    return frames.key
-
-
-def corpus_frames(extractor, items, *, cache=None, n_jobs=1, progress=True, load_audio=None):
+def corpus_frames(extractor, items, *, cache=None, n_jobs=1, progress=True, load_audio=None,
+                  scheduler=None):
     """Frames of many recordings, computed in parallel and cached; resumable.
 
     Parameters
@@ -469,18 +464,17 @@ def corpus_frames(extractor, items, *, cache=None, n_jobs=1, progress=True, load
         Show a tqdm progress bar.
     load_audio : callable, optional
         As in :func:`cached_recording_frames` (must be picklable for n_jobs > 1).
+    scheduler : str, dask.distributed.Client or None
+        Run on a dask cluster instead (:func:`features.first_pass.build_frame_cache`).
 
     Returns
     -------
     list of RecordingFrames, memory-mapped, in the order of ``items``.
     """
-    from joblib import Parallel, delayed
-    from tqdm.auto import tqdm
+    from .first_pass import build_frame_cache
 
     sr, n_fft, hop, products = _frame_spec(extractor)
     cache = cache if isinstance(cache, FrameCache) else FrameCache(cache)
-    items = list(items)
-    jobs = (delayed(_ensure_cached)(extractor, it, load_audio, cache.directory) for it in items)
-    keys = Parallel(n_jobs=n_jobs, return_as="generator")(jobs)
-    keys = list(tqdm(keys, total=len(items), disable=not progress, desc="frames", unit="rec"))
+    keys = build_frame_cache(extractor, items, cache=cache, n_jobs=n_jobs, scheduler=scheduler,
+                             progress=progress, load_audio=load_audio)
     return [cache.load(k, products, sr=sr, n_fft=n_fft, hop_length=hop) for k in keys]
