@@ -19,35 +19,99 @@ from .chroma import chroma_norm_product
 from .mfcc import mfcc_from_db
 from .spectrogram import _check_mel_params, logmel_from_db, mel_db_product
 
-__all__ = ["BeatSynchronous", "beat_frames", "beat_sync"]
+__all__ = ["BeatSynchronous", "beat_frames", "window_beats", "window_tempo", "beat_sync"]
+
+
+def window_tempo(onset: np.ndarray, *, sr: int, hop_length: int, start_bpm=120.0,
+                 std_bpm=1.0, ac_size=8.0, max_tempo=320.0) -> np.ndarray:
+    """``librosa.feature.tempo(onset_envelope=...)`` of each row of ``onset (n, t)``.
+
+    librosa averages the tempogram over time, and each tempogram frame is an
+    autocorrelation divided by its own maximum (its lag-0 value, the
+    frame's energy).  An autocorrelation is the inverse FFT of a power
+    spectrum, so the average is one inverse FFT of the average of the
+    frames' power spectra divided by their energies: one inverse FFT per
+    window instead of one per frame, the rest as librosa (padding, Hann
+    window, log-normal prior around ``start_bpm``, ``max_tempo`` cut).
+    """
+    import librosa
+    import scipy.fft
+    import scipy.signal
+
+    onset = np.atleast_2d(onset)
+    n, t = onset.shape
+    win = int(librosa.time_to_frames(ac_size, sr=sr, hop_length=hop_length))
+    padded = np.pad(onset, [(0, 0), (win // 2, win // 2)], mode="linear_ramp",
+                    end_values=[0, 0])
+    window = scipy.signal.get_window("hann", win, fftbins=True)
+    n_pad = scipy.fft.next_fast_len(2 * win - 1, real=True)
+    tempogram = np.empty((n, win))
+    for i in range(n):
+        frames = np.lib.stride_tricks.sliding_window_view(padded[i], win)[:t] * window
+        spectrum = scipy.fft.rfft(frames, n=n_pad, axis=-1)
+        power = np.square(spectrum.real)
+        power += np.square(spectrum.imag)
+        # Lag 0 of each frame's autocorrelation, by Parseval's theorem.
+        edge = power[:, -1] if n_pad % 2 == 0 else 0.0
+        energy = (power[:, 0] + 2.0 * power[:, 1:n_pad // 2 + n_pad % 2].sum(axis=-1)
+                  + edge) / n_pad
+        energy[energy < np.finfo(np.float64).tiny] = 1.0
+        tempogram[i] = scipy.fft.irfft((power / energy[:, None]).mean(axis=0), n=n_pad)[:win]
+    bpms = librosa.tempo_frequencies(win, hop_length=hop_length, sr=sr)
+    with np.errstate(divide="ignore"):
+        logprior = -0.5 * ((np.log2(bpms) - np.log2(start_bpm)) / std_bpm) ** 2
+    logprior[:int(np.argmax(bpms < max_tempo))] = -np.inf
+    return bpms[np.argmax(np.log1p(1e6 * tempogram) + logprior, axis=-1)]
+
+
+def window_beats(logmel: np.ndarray, *, sr: int, hop_length: int, n_beats: int):
+    """Beat boundaries of windows from their log-mel ``(n, n_mels, t)``.
+
+    Onset strength and librosa's beat tracker for all windows in one call
+    each (the tracker runs batched when given the tempi, estimated by
+    :func:`window_tempo`); a window with fewer than 2 beats (silence, no
+    pulse) falls back to ``n_beats`` equal segments.
+
+    Returns
+    -------
+    list of (np.ndarray, bool)
+        Per window: the boundaries for :func:`beat_sync` and whether the
+        fallback was used.
+    """
+    import librosa
+
+    t = logmel.shape[-1]
+    onset = librosa.onset.onset_strength(S=logmel, sr=sr, hop_length=hop_length)
+    found = [np.empty(0, dtype=int)] * len(onset)
+    pulsing = np.flatnonzero(np.any(onset > 0, axis=-1))
+    if pulsing.size:
+        tempi = window_tempo(onset[pulsing], sr=sr, hop_length=hop_length)
+        _, beats = librosa.beat.beat_track(onset_envelope=onset[pulsing], sr=sr,
+                                           hop_length=hop_length, bpm=tempi, sparse=False)
+        for row, mask in zip(pulsing, np.atleast_2d(beats)):
+            found[row] = np.flatnonzero(mask)
+    equal = np.unique(np.linspace(0, t, n_beats + 1).astype(int)[1:-1])
+    return [(b, False) if len(b) >= 2 else (equal, True) for b in found]
 
 
 def beat_frames(logmel: np.ndarray, *, sr: int, hop_length: int, n_beats: int):
     """Beat frame indices of one window from its log-mel ``(n_mels, t)``.
 
     Returns ``(boundaries, fallback)``: the boundaries passed to
-    ``librosa.util.sync`` and whether the equal-segment fallback was used.
+    :func:`beat_sync` and whether the equal-segment fallback was used.
     """
-    import librosa
-
-    t = logmel.shape[-1]
-    onset = librosa.onset.onset_strength(S=logmel, sr=sr, hop_length=hop_length)
-    beats = np.empty(0, dtype=int)
-    if np.any(onset > 0):
-        _, beats = librosa.beat.beat_track(onset_envelope=onset, sr=sr, hop_length=hop_length)
-    beats = np.asarray(beats, dtype=int)
-    if len(beats) >= 2:
-        return beats, False
-    return np.unique(np.linspace(0, t, n_beats + 1).astype(int)[1:-1]), True
+    return window_beats(logmel[None], sr=sr, hop_length=hop_length, n_beats=n_beats)[0]
 
 
 def beat_sync(F: np.ndarray, boundaries, n_beats: int) -> np.ndarray:
-    """Median of ``F (d, t)`` between boundaries, cut/zero-padded to ``n_beats``."""
-    import librosa
-
-    synced = librosa.util.sync(F, boundaries, aggregate=np.median, pad=True)[:, :n_beats]
+    """Median of ``F (d, t)`` between boundaries (segments ``[0, b0), [b0, b1),
+    ..., [b_last, t)``, as ``librosa.util.sync(pad=True)``), the first
+    ``n_beats`` segments, zero-padded to ``n_beats``."""
+    t = F.shape[-1]
+    edges = np.unique(np.concatenate([[0, t], np.clip(boundaries, 0, t)]).astype(int))
     out = np.zeros((F.shape[0], n_beats), dtype=np.float32)
-    out[:, :synced.shape[1]] = synced
+    for k, (a, b) in enumerate(zip(edges[:-1], edges[1:n_beats + 1])):
+        out[:, k] = np.median(F[:, a:b], axis=-1)
     return out
 
 
@@ -102,9 +166,9 @@ class BeatSynchronous(FrameExtractor):
         F = np.concatenate([mfcc_from_db(db, self.n_mfcc, self.top_db), chroma], axis=-2)
         logmel = logmel_from_db(db, self.top_db)
         out = np.empty((len(F), F.shape[1], self.n_beats), dtype=np.float32)
-        for i in range(len(F)):
-            bounds, _ = beat_frames(logmel[i], sr=self.sr, hop_length=self.hop_length,
-                                            n_beats=self.n_beats)
+        beats = window_beats(logmel, sr=self.sr, hop_length=self.hop_length,
+                             n_beats=self.n_beats)
+        for i, (bounds, _) in enumerate(beats):
             out[i] = beat_sync(F[i], bounds, self.n_beats)
         return out.reshape(len(F), -1)
 

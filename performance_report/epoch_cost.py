@@ -25,22 +25,13 @@ FACTORS = (1, 4)
 
 def epoch_growth(profile, *, model_name="sgd-hinge", repeat=3) -> list[dict]:
     """CPU seconds of one streaming epoch, corpus x1 and x4 (see module doc)."""
-    from baselines import streaming
     from benchmarks import bench_streaming as bs
 
-    train, extractor, composers, programs = bs.streaming_setup()
-    bs.warm_frame_cache(train, extractor)
-    step = 10 ** len(str(max(r.id for r in train)))
-    batch_size = 200 if profile.name == "fast" else 1000
-    windows_per_recording = -(-2 * batch_size // len(train))
+    setup = bs.streaming_setup()
+    bs.warm_frame_cache(*setup[:2])
 
     def epoch(factor):
-        recordings = streaming.repeated_recordings(train, factor, id_step=step)
-        sampler = streaming.StreamingSampler(
-            recordings, extractor, composers=composers, programs=programs,
-            windows_per_recording=windows_per_recording, strategy="none",
-            batch_size=batch_size, random_state=0,
-        )
+        sampler = bs.growth_sampler(*setup, factor)
         bs.run_epoch(sampler, model_name)
         return sampler
 
@@ -55,9 +46,10 @@ def epoch_growth(profile, *, model_name="sgd-hinge", repeat=3) -> list[dict]:
         rows.append({
             "model": model_name, "factor": factor,
             "recordings": len(sampler.train_recordings),
-            "windows": windows_per_recording * len(sampler.train_recordings),
+            "windows": sampler.windows_per_recording * len(sampler.train_recordings),
             "cpu_seconds": float(np.median(times)),
-            "batch_size": batch_size, "windows_per_recording": windows_per_recording,
+            "batch_size": sampler.batch_size,
+            "windows_per_recording": sampler.windows_per_recording,
         })
     return rows
 
@@ -86,34 +78,9 @@ def sgd_fit_growth(data_small, data_large, *, model_name="sgd-hinge", repeat=3) 
         seconds = measure(lambda: bm.build(model_name).fit(X, y), repeat=repeat, budget=30.0)
         out[f"n_{label}"] = len(X)
         out[f"fit_s_{label}"] = seconds
-        out[f"passes_{label}"] = _passes(fitted)
+        out[f"passes_{label}"] = bm.fit_passes(fitted)
     factor = out["n_large"] / out["n_small"]
     out["fit_exponent"] = exponent(out["fit_s_small"], out["fit_s_large"], factor)
     out["per_pass_exponent"] = exponent(out["fit_s_small"] / out["passes_small"],
                                         out["fit_s_large"] / out["passes_large"], factor)
     return out
-
-
-def _passes(model) -> float:
-    """Mean ``n_iter_`` (passes over the data) of the SGD estimators in ``model``."""
-    found = []
-
-    def visit(est, depth=0):
-        if depth > 6 or est is None:
-            return
-        n_iter = getattr(est, "n_iter_", None)
-        if n_iter is not None and not hasattr(est, "estimators_"):
-            found.append(float(np.mean(n_iter)))
-            return
-        for attr in ("estimators_", "estimator_", "estimator", "steps", "model_", "model"):
-            child = getattr(est, attr, None)
-            if child is None:
-                continue
-            if isinstance(child, (list, tuple)):
-                for item in child:
-                    visit(item[-1] if isinstance(item, tuple) else item, depth + 1)
-            else:
-                visit(child, depth + 1)
-
-    visit(model)
-    return float(np.mean(found)) if found else float("nan")

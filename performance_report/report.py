@@ -198,7 +198,6 @@ def models(profile, repeat: int) -> list[dict]:
     """Fit and predict cost per 1,000 windows, peak memory, growth, scores."""
     from benchmarks import bench_models as bm
     from benchmarks.common import peak_allocated_bytes
-    from performance_report.epoch_cost import _passes
 
     small, large = profile.train_sizes
     data = {n: bm.load_dataset(n) for n in (small, large)}
@@ -211,7 +210,7 @@ def models(profile, repeat: int) -> list[dict]:
             start = time.process_time()
             fitted = bm.build(name).fit(X, y)  # warm-up, and the model to score
             first_s = time.process_time() - start
-            row[f"passes_{n}"] = _passes(fitted)
+            row[f"passes_{n}"] = bm.fit_passes(fitted)
             # A fit of seconds needs no warm-up: its first run is a sample.
             fit_s = first_s if first_s > 5.0 else measure(
                 lambda: bm.build(name).fit(X, y), repeat=repeat, budget=30.0)
@@ -250,22 +249,14 @@ def streaming_memory(profile, models_to_run=("sgd-hinge",), factors=(1, 4)) -> l
     epoch already spans two mini-batches, so a batch never grows with it.
     """
     from baselines import models as registry
-    from baselines import streaming
     from benchmarks import bench_streaming as bs
 
-    train, extractor, composers, programs = bs.streaming_setup()
+    setup = bs.streaming_setup()
+    train, extractor, composers, programs = setup
     bs.warm_frame_cache(train, extractor)
-    step = 10 ** len(str(max(r.id for r in train)))
-    batch_size = 200 if profile.name == "fast" else 1000
-    windows_per_recording = -(-2 * batch_size // len(train))
 
     def sampler_for(factor):
-        recordings = streaming.repeated_recordings(train, factor, id_step=step)
-        return streaming.StreamingSampler(
-            recordings, extractor, composers=composers, programs=programs,
-            windows_per_recording=windows_per_recording, strategy="none",
-            batch_size=batch_size, random_state=0,
-        )
+        return bs.growth_sampler(*setup, factor)
 
     classes = registry.output_classes(bs.TASK, len(composers), len(programs))
     rows = []
@@ -280,8 +271,8 @@ def streaming_memory(profile, models_to_run=("sgd-hinge",), factors=(1, 4)) -> l
             result = _epoch_memory(sampler, model, classes)
             result["seconds"] = time.process_time() - start
             result.update({"model": model_name, "factor": factor,
-                           "batch_size": batch_size,
-                           "windows_per_recording": windows_per_recording})
+                           "batch_size": sampler.batch_size,
+                           "windows_per_recording": sampler.windows_per_recording})
             rows.append(result)
             _log(f"streaming {model_name} x{factor}: {result['peak_mb']:.1f} MB")
     return rows

@@ -74,3 +74,28 @@ def test_frame_cache_version_is_in_the_key(tmp_path, monkeypatch):
     key = cache.key({"sha1": "x"}, sr=22050, n_fft=2048, hop_length=512)
     monkeypatch.setattr(frames, "FRAMES_VERSION", frames.FRAMES_VERSION + 1)
     assert cache.key({"sha1": "x"}, sr=22050, n_fft=2048, hop_length=512) != key
+
+
+def test_window_tempo_and_beats_equal_librosa_per_window():
+    import librosa
+
+    from features.beat import beat_sync, window_beats, window_tempo
+    from tests.test_features_doors import synthetic_recording
+
+    sr, hop = 22050, 512
+    y = synthetic_recording(sr, seconds=30)
+    starts = np.random.default_rng(3).integers(0, len(y) - 5 * sr, 6)
+    from features.registry import make_extractor
+
+    X = np.stack([y[s:s + 5 * sr] for s in starts])
+    logmel = make_extractor("logmel", output="image").fit_transform(X)[:, 0]
+    onset = librosa.onset.onset_strength(S=logmel, sr=sr, hop_length=hop)
+    expected = [librosa.feature.tempo(onset_envelope=o, sr=sr, hop_length=hop)[0] for o in onset]
+    np.testing.assert_array_equal(window_tempo(onset, sr=sr, hop_length=hop), expected)
+    for (bounds, fell_back), o, L in zip(window_beats(logmel, sr=sr, hop_length=hop, n_beats=8),
+                                         onset, logmel):
+        _, beats = librosa.beat.beat_track(onset_envelope=o, sr=sr, hop_length=hop)
+        assert not fell_back
+        np.testing.assert_array_equal(bounds, beats)
+        synced = librosa.util.sync(L, beats, aggregate=np.median, pad=True)[:, :8]
+        np.testing.assert_allclose(beat_sync(L, bounds, 8)[:, :synced.shape[1]], synced)
