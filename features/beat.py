@@ -66,6 +66,17 @@ def window_tempo(onset: np.ndarray, *, sr: int, hop_length: int, start_bpm=120.0
     return bpms[np.argmax(np.log1p(1e6 * tempogram) + logprior, axis=-1)]
 
 
+def onset_strength(logmel: np.ndarray, *, hop_length: int, n_fft: int = 2048) -> np.ndarray:
+    """``librosa.onset.onset_strength(S=logmel)`` with its defaults (lag 1, no
+    maximum filter, mean over bins, centred) for ``logmel (..., n_mels, t)``:
+    the same operations without librosa's per-call dispatch."""
+    rise = np.maximum(0.0, logmel[..., 1:] - logmel[..., :-1])
+    onset = np.mean(rise, axis=-2)
+    shift = 1 + n_fft // (2 * hop_length)
+    pad = [(0, 0)] * (onset.ndim - 1) + [(shift, 0)]
+    return np.pad(onset, pad, mode="constant")[..., :logmel.shape[-1]]
+
+
 def window_beats(logmel: np.ndarray, *, sr: int, hop_length: int, n_beats: int):
     """Beat boundaries of windows from their log-mel ``(n, n_mels, t)``.
 
@@ -83,7 +94,7 @@ def window_beats(logmel: np.ndarray, *, sr: int, hop_length: int, n_beats: int):
     import librosa
 
     t = logmel.shape[-1]
-    onset = librosa.onset.onset_strength(S=logmel, sr=sr, hop_length=hop_length)
+    onset = onset_strength(logmel, hop_length=hop_length)
     found = [np.empty(0, dtype=int)] * len(onset)
     pulsing = np.flatnonzero(np.any(onset > 0, axis=-1))
     if pulsing.size:
@@ -108,12 +119,27 @@ def beat_frames(logmel: np.ndarray, *, sr: int, hop_length: int, n_beats: int):
 def beat_sync(F: np.ndarray, boundaries, n_beats: int) -> np.ndarray:
     """Median of ``F (d, t)`` between boundaries (segments ``[0, b0), [b0, b1),
     ..., [b_last, t)``, as ``librosa.util.sync(pad=True)``), the first
-    ``n_beats`` segments, zero-padded to ``n_beats``."""
+    ``n_beats`` segments, zero-padded to ``n_beats``.
+
+    One sort for all segments: each is copied into a row padded with +inf
+    (sorted last), and its median read at its own middle.
+    """
     t = F.shape[-1]
     edges = np.unique(np.concatenate([[0, t], np.clip(boundaries, 0, t)]).astype(int))
+    starts, ends = edges[:-1][:n_beats], edges[1:][:n_beats]
+    lengths = ends - starts
     out = np.zeros((F.shape[0], n_beats), dtype=np.float32)
-    for k, (a, b) in enumerate(zip(edges[:-1], edges[1:n_beats + 1])):
-        out[:, k] = np.median(F[:, a:b], axis=-1)
+    if not len(lengths):
+        return out
+    padded = np.full((len(lengths), F.shape[0], int(lengths.max())), np.inf, dtype=F.dtype)
+    for k, (a, b) in enumerate(zip(starts, ends)):
+        padded[k, :, :b - a] = F[:, a:b]
+    padded.sort(axis=-1)
+    k = np.arange(len(lengths))
+    low = padded[k, :, (lengths - 1) // 2]
+    high = padded[k, :, lengths // 2]
+    # np.median's mean of the two middle values, in F's dtype
+    out[:, :len(lengths)] = ((low + high) / np.asarray(2, dtype=F.dtype)).T
     return out
 
 

@@ -99,3 +99,14 @@ def test_window_tempo_and_beats_equal_librosa_per_window():
         np.testing.assert_array_equal(bounds, beats)
         synced = librosa.util.sync(L, beats, aggregate=np.median, pad=True)[:, :8]
         np.testing.assert_allclose(beat_sync(L, bounds, 8)[:, :synced.shape[1]], synced)
+
+
+def test_onset_strength_equals_librosa(rng):
+    import librosa
+
+    from features.beat import onset_strength
+
+    logmel = (rng.standard_normal((3, 128, 216)) * 10).astype(np.float32)
+    np.testing.assert_array_equal(onset_strength(logmel, hop_length=512),
+                                  librosa.onset.onset_strength(S=logmel, sr=22050,
+                                                               hop_length=512))
