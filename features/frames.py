@@ -41,8 +41,9 @@ __all__ = [
 
 #: Bump when the arithmetic of frames changes, so old caches are not served.
 #: 2: products derived per frame (mel dB, normalised chroma, tonnetz,
-#: log-magnitude) are stored, not recomputed per window.
-FRAMES_VERSION = 2
+#: log-magnitude) are stored, not recomputed per window; 3: mel dB from the
+#: natural log.
+FRAMES_VERSION = 3
 
 
 @dataclass

@@ -44,9 +44,16 @@ _SOURCES = {"mel-db": "mel", "chroma-norm": "chroma", "tonnetz": "chroma",
 KINDS = ("power", "mel", "chroma") + tuple(_SOURCES)
 
 
+#: 10 / ln(10): dB from the natural log, which numpy vectorises for float32
+#: (log10 it does not: 2.7x slower on this kind of machine).
+_DB_PER_NEPER = np.float32(10.0 / np.log(10.0))
+
+
 def mel_db(mel: np.ndarray) -> np.ndarray:
     """``10 log10(max(mel, amin))`` in float32 (dB re 1.0, unclipped)."""
-    return 10.0 * np.log10(np.maximum(mel, np.float32(AMIN)), dtype=np.float32)
+    db = np.log(np.maximum(mel, np.float32(AMIN)), dtype=np.float32)
+    db *= _DB_PER_NEPER
+    return db
 
 
 def log_magnitude(power: np.ndarray, eps: float, n_bins=None) -> np.ndarray:
