@@ -32,7 +32,7 @@ import numpy as np
 import scipy.fft
 
 from .products import FrameProduct
-from .stft import iter_power_chunks, n_frames, power_frames
+from .stft import iter_power_chunks, n_frames, power_frames, power_transposed
 
 __all__ = [
     "FrameProduct", "RecordingFrames", "compute_recording_frames", "window_products",
@@ -210,10 +210,7 @@ def window_products(frames: RecordingFrames, products, starts, n_samples: int) -
     if n_left or first_right < t:
         offsets, weights = _edge_plan(int(n_samples), n_fft, hop)
         segments = audio[starts[:, None, None] + offsets] * weights
-        spec = scipy.fft.rfft(segments, axis=-1)
-        power = np.square(spec.real)
-        power += np.square(spec.imag)
-        edge = np.swapaxes(power, -1, -2)
+        edge = power_transposed(scipy.fft.rfft(segments, axis=-1))
     out = {}
     j0 = starts // hop
     memo = {}
