@@ -51,10 +51,13 @@ def iter_power_chunks(y, *, n_fft: int, hop_length: int, start: int = 0, stop=No
         c1 = min(stop, c0 + chunk_frames)
         a = c0 * hop_length - pad
         b = (c1 - 1) * hop_length - pad + n_fft
-        seg = np.zeros(y.shape[:-1] + (b - a,), dtype=np.float32)
         lo, hi = max(a, 0), min(b, n)
-        if hi > lo:
-            seg[..., lo - a:hi - a] = y[..., lo:hi]
+        if lo == a and hi == b and y.dtype == np.float32:
+            seg = y[..., a:b]  # inside the signal: frame it in place, no copy
+        else:
+            seg = np.zeros(y.shape[:-1] + (b - a,), dtype=np.float32)
+            if hi > lo:
+                seg[..., lo - a:hi - a] = y[..., lo:hi]
         frames = np.lib.stride_tricks.sliding_window_view(seg, n_fft, axis=-1)[..., ::hop_length, :]
         spec = scipy.fft.rfft(frames * window, axis=-1)
         yield c0, c1, power_transposed(spec)

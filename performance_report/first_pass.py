@@ -45,7 +45,50 @@ def floor_ratio(profile, feature_set: str = "stats") -> dict:
     shared_vs_floor(audio[:1], [extractor])  # filterbanks, FFT plans
     shared, floor = shared_vs_floor(audio, [extractor])
     return {"features": feature_set, "audio_seconds": total, "recordings": len(audio),
-            "shared_realtime": shared, "fft_realtime": floor, "fraction": shared / floor}
+            "shared_realtime": shared, "fft_realtime": floor, "fraction": shared / floor,
+            "steps": stft_steps(audio, extractor)}
+
+
+def stft_steps(audio, extractor) -> dict:
+    """CPU seconds of each step of the shared STFT over ``audio`` (the steps
+    of ``features.stft.iter_power_chunks`` and the frame products, timed
+    one by one): what the first pass spends beside the FFT itself."""
+    import scipy.fft
+
+    from features.frames import _frame_spec
+    from features.stft import hann_window, n_frames, power_transposed
+
+    sr, n_fft, hop, products = _frame_spec(extractor)
+    window = hann_window(n_fft)
+    steps = {"framing and window": 0.0, "FFT": 0.0, "power": 0.0}
+    steps.update({p.kind: 0.0 for p in products})
+    chunk = 128
+    for y in audio:
+        for c0 in range(0, n_frames(len(y), hop), chunk):
+            start = time.process_time()
+            c1 = min(n_frames(len(y), hop), c0 + chunk)
+            a, b = c0 * hop - n_fft // 2, (c1 - 1) * hop - n_fft // 2 + n_fft
+            lo, hi = max(a, 0), min(b, len(y))
+            if lo == a and hi == b:
+                seg = y[a:b]
+            else:
+                seg = np.zeros(b - a, dtype=np.float32)
+                seg[lo - a:hi - a] = y[lo:hi]
+            framed = np.lib.stride_tricks.sliding_window_view(seg, n_fft)[::hop] * window
+            t1 = time.process_time()
+            spec = scipy.fft.rfft(framed, axis=-1)
+            t2 = time.process_time()
+            power = power_transposed(spec)
+            t3 = time.process_time()
+            steps["framing and window"] += t1 - start
+            steps["FFT"] += t2 - t1
+            steps["power"] += t3 - t2
+            memo = {}
+            for p in products:  # each product's own step (its filterbank in the first)
+                t4 = time.process_time()
+                p.apply(power, sr, n_fft, memo)
+                steps[p.kind] += time.process_time() - t4
+    return steps
 
 
 def _cpu(function):
