@@ -27,11 +27,9 @@ AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".mp3", ".aiff", ".aif")
 
 
 def _ensure_cached(extractor, source, load_audio, directory) -> str:
-    from .frames import FrameCache, cached_recording_frames
+    from .frames import FrameCache, ensure_cached
 
-    frames = cached_recording_frames(extractor, source, load_audio=load_audio,
-                                     cache=FrameCache(directory))
-    return frames.key
+    return ensure_cached(extractor, source, load_audio=load_audio, cache=FrameCache(directory))
 
 
 def build_frame_cache(extractor, sources, *, cache=None, n_jobs=1, scheduler=None,

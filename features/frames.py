@@ -12,7 +12,7 @@ memory map in the cache) so that a slice equals the window computed alone.
 Public names
 ------------
 FrameProduct, RecordingFrames, compute_recording_frames, window_products,
-FrameCache, cache_root, cached_recording_frames, corpus_frames.
+FrameCache, cache_root, cached_recording_frames, ensure_cached, corpus_frames.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from .stft import iter_power_chunks, n_frames, power_frames, power_transposed
 
 __all__ = [
     "FrameProduct", "RecordingFrames", "compute_recording_frames", "window_products",
-    "FrameCache", "cache_root", "cached_recording_frames", "corpus_frames",
+    "FrameCache", "cache_root", "cached_recording_frames", "ensure_cached", "corpus_frames",
 ]
 
 #: Bump when the arithmetic of frames changes, so old caches are not served.
@@ -361,7 +361,13 @@ class FrameCache:
             audio=_open_memmap(audio_path),
             products={k: _open_memmap(f) for k, f in files.items()})
 
-    def store(self, key: str, frames: RecordingFrames, products) -> RecordingFrames:
+    def has(self, key: str, products) -> bool:
+        """Whether the audio and every product of ``key`` are on disk."""
+        folder = self.path(key)
+        return (folder / "audio.npy").exists() and all(
+            (folder / f"{p.key}.npy").exists() for p in products)
+
+    def write(self, key: str, frames: RecordingFrames, products) -> None:
         """Write the audio and the given products (those not there yet)."""
         folder = self.path(key)
         if not (folder / "audio.npy").exists():
@@ -370,6 +376,10 @@ class FrameCache:
             f = folder / f"{p.key}.npy"
             if not f.exists():
                 _atomic_save(f, frames.products[p.key])
+
+    def store(self, key: str, frames: RecordingFrames, products) -> RecordingFrames:
+        """:meth:`write`, then the stored frames, memory-mapped."""
+        self.write(key, frames, products)
         return self.load(key, products, sr=frames.sr, n_fft=frames.n_fft,
                          hop_length=frames.hop_length)
 
@@ -433,18 +443,30 @@ def cached_recording_frames(extractor, audio_path, *, load_audio=None, cache=Non
         return compute_recording_frames(y, products, sr=sr, n_fft=n_fft, hop_length=hop)
     if not isinstance(cache, FrameCache):
         cache = FrameCache(cache)
+    key = ensure_cached(extractor, audio_path, load_audio=load_audio, cache=cache)
+    return cache.load(key, products, sr=sr, n_fft=n_fft, hop_length=hop)
+
+
+def ensure_cached(extractor, audio_path, *, load_audio=None, cache=None) -> str:
+    """:func:`cached_recording_frames` without opening the result: compute and
+    write what is missing, return the cache key (the first pass's task)."""
+    sr, n_fft, hop, products = _frame_spec(extractor)
+    load_audio = _default_loader if load_audio is None else load_audio
+    if not isinstance(cache, FrameCache):
+        cache = FrameCache(cache)
+    is_array = isinstance(audio_path, np.ndarray)
     identity = source_identity(audio_path if is_array else _source_path(audio_path))
     key = cache.key(identity, sr=sr, n_fft=n_fft, hop_length=hop)
-    hit = cache.load(key, products, sr=sr, n_fft=n_fft, hop_length=hop)
-    if hit is not None:
-        return hit
+    if cache.has(key, products):
+        return key
     audio_file = cache.path(key) / "audio.npy"
     if audio_file.exists():
         y = np.load(audio_file)
     else:
         y = audio_path if is_array else load_audio(audio_path, sr)
     frames = compute_recording_frames(y, products, sr=sr, n_fft=n_fft, hop_length=hop)
-    return cache.store(key, frames, products)
+    cache.write(key, frames, products)
+    return key
 
 
 def corpus_frames(extractor, items, *, cache=None, n_jobs=1, progress=True, load_audio=None,

@@ -130,7 +130,7 @@ def whole_first_pass(profile, feature_set: str = "stats") -> dict:
             frames, seconds = _cpu(lambda: compute_recording_frames(
                 y, products, sr=sr, n_fft=n_fft, hop_length=hop))
             stages["frames"] += seconds
-            _, seconds = _cpu(lambda: cache.store(f"{i:040d}", frames, products))
+            _, seconds = _cpu(lambda: cache.write(f"{i:040d}", frames, products))
             stages["write"] += seconds
         # MusicNet's files are 44.1 kHz: time resampling to sr on the
         # corpus's audio brought to 44.1 kHz (untimed), a third of the corpus.
