@@ -89,8 +89,16 @@ def normalize_frames(C: np.ndarray) -> np.ndarray:
     return (C / length).astype(np.float32, copy=False)
 
 
+@functools.lru_cache(maxsize=32)
 def resize_matrix(n_in: int, n_out: int) -> np.ndarray:
-    """Linear-interpolation matrix (n_out, n_in), corners aligned."""
+    """Linear-interpolation matrix (n_out, n_in), corners aligned (float32,
+    read-only: built once per size, as every window's edge frames need it)."""
+    M = _resize_matrix(int(n_in), int(n_out))
+    M.setflags(write=False)
+    return M
+
+
+def _resize_matrix(n_in: int, n_out: int) -> np.ndarray:
     if n_out == n_in:
         return np.eye(n_in, dtype=np.float32)
     pos = np.linspace(0.0, n_in - 1, n_out)
