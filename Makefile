@@ -1,5 +1,6 @@
 # Two entry points, each working from a fresh clone with only Python 3.10+:
-#   make demo   install the package and run the main job on the default corpus
+#   make demo   install the package, train and score on the default corpus on
+#               this machine, print the table; files go to demo-results/
 #   make test   install with the test extras and run the test suite (+ asv quick)
 # Installs into the active virtual environment if there is one, else into
 # .venv (created here, so a PEP 668 "externally managed" Python still works).
@@ -36,6 +37,9 @@ TORCH_SPEC ?= torch --index-url https://download.pytorch.org/whl/cpu
 endif
 
 DEMO_ARGS ?=
+# The demo computes on this machine: its runs go to a git-ignored folder, so
+# the points committed under results/ (computed elsewhere) are never reused.
+DEMO_OUT ?= demo-results
 
 # Every number under results/: each classical model on each task (and SGD on
 # the study's spectrogram images), the small CNN (the study's full network where a GPU is present), the performance
@@ -43,13 +47,26 @@ DEMO_ARGS ?=
 # each run.json.
 RESULT_MODELS ?= dummy dummy-stratified knn adaboost adaboost-logistic sgd-perceptron sgd-hinge sgd-log sgd-modified-huber
 RESULT_TASKS ?= composer instruments joint
+# The chords task (frames of the embedded chord corpus, scored on whole test
+# tracks): the template floor and the classical models, one seed each (a
+# frame curve fits on tens of thousands of frames), sgd-log also with its
+# majority chord classes undersampled, and the chord network.
+CHORD_MODELS ?= template dummy knn adaboost sgd-perceptron sgd-hinge sgd-log sgd-modified-huber
 
-.PHONY: demo test results install install-test clean-stamps
+# The GPU-bound comparison (issue 14; README "Results on a GPU"): every torch
+# reference at its study preset on a CUDA device, the throughput report, then
+# the tables.  The study's network trains GPU_EPOCHS epochs, then as many
+# again from its checkpoint (--resume also picks up an interrupted run).
+GPU_EPOCHS ?= 50
+GPU_DEVICE ?= cuda
+
+.PHONY: demo test results gpu-results install install-test clean-stamps
 
 demo: $(STAMPS)/core
 	$(PY) -m baselines.data.render
-	$(PY) -m baselines.learning_curve knn $(DEMO_ARGS)
-	$(PY) -m baselines.report --readme README.md
+	$(PY) -m baselines.learning_curve knn --out $(DEMO_OUT) $(DEMO_ARGS)
+	$(PY) -m baselines.report --results $(DEMO_OUT)
+	@echo "demo run files: $(DEMO_OUT)/ (git-ignored; rerun to resume, delete it to start over)"
 
 test: $(STAMPS)/test
 	$(PY) -m pytest
@@ -60,9 +77,34 @@ results: $(STAMPS)/test
 	  $(PY) -m baselines.learning_curve $$model --task $$task --no-progress; \
 	done; done
 	$(PY) -m baselines.learning_curve sgd-hinge --features spectrogram-128 --task composer --no-progress --n-jobs 2
+	set -e; for model in $(CHORD_MODELS); do \
+	  $(PY) -m baselines.learning_curve $$model --task chords --n-seeds 1 --no-progress; \
+	done
+	$(PY) -m baselines.learning_curve sgd-log --task chords --n-seeds 1 --balance cap:2000 --no-progress
+	$(PY) -m baselines.cnn --task chords --device auto --no-progress
 	$(PY) -m baselines.cnn --task composer --device auto --no-progress
 	$(PY) -m baselines.cnn --task joint --device auto --no-progress
 	$(PY) -m performance_report
+	$(PY) -m baselines.report --readme README.md
+
+gpu-results: $(STAMPS)/gpu
+	$(PY) -c "import sys, torch; torch.cuda.is_available() or sys.exit(\
+	  'make gpu-results needs a CUDA device; torch ' + torch.__version__ + \
+	  ' (CUDA ' + str(torch.version.cuda) + ') sees none (a CPU build of torch? '\
+	  'reinstall it from https://download.pytorch.org/whl/cu124)')"
+	$(PY) -m baselines.data.render
+	set -e; for task in composer joint; do \
+	  $(PY) -m baselines.cnn --task $$task --preset study --device $(GPU_DEVICE) \
+	    --epochs $(GPU_EPOCHS) --resume --no-progress; \
+	  $(PY) -m baselines.cnn --task $$task --preset study --device $(GPU_DEVICE) \
+	    --epochs $$((2 * $(GPU_EPOCHS))) --resume --no-progress; \
+	done
+	# Not on main yet (issue 14 item 1); add when their commands are merged:
+	#   chords: the chord network's command, --preset study --device $(GPU_DEVICE)
+	#   $(PY) -m baselines.cnn.genre --task genre --network cnn --preset study --device $(GPU_DEVICE) --no-progress
+	#   $(PY) -m baselines.cnn.genre --task genre --network lstm --preset study --device $(GPU_DEVICE) --no-progress
+	#   $(PY) -m baselines.cnn.genre --task affect --network cnn --preset study --device $(GPU_DEVICE) --no-progress
+	$(PY) -m performance_report.cnn_throughput --preset study --device $(GPU_DEVICE) --profile
 	$(PY) -m baselines.report --readme README.md
 
 install: $(STAMPS)/core
@@ -79,6 +121,11 @@ $(STAMPS)/core: $(DEPS) | $(PY)
 $(STAMPS)/test: $(DEPS) | $(PY)
 	$(PY) -m pip install -e ".[test]"
 	$(PY) -m pip install $(TORCH_SPEC)
+	mkdir -p "$(STAMPS)" && touch "$@" "$(STAMPS)/core"
+
+# torch from PyPI: on Linux its default wheel is the CUDA build.
+$(STAMPS)/gpu: $(DEPS) | $(PY)
+	$(PY) -m pip install -e ".[cnn]"
 	mkdir -p "$(STAMPS)" && touch "$@" "$(STAMPS)/core"
 
 clean-stamps:

@@ -16,6 +16,7 @@ from .common import (
     Benchmark,
     load_corpus,
     optional_import,
+    repeated_recordings,
     require,
     usable_recordings,
 )
@@ -23,7 +24,7 @@ from .common import (
 TASK = "joint"
 _models = optional_import("baselines.models")
 SGD_MODELS = (
-    [name for name, spec in _models.MODELS.items() if spec.streaming]
+    [name for name in _models.models_for(TASK) if _models.MODELS[name].streaming]
     if _models is not None else ["(models missing)"]
 )
 FEATURE_SET = "stats"
@@ -58,7 +59,7 @@ def growth_sampler(train, extractor, composers, programs, factor):
     step = 10 ** len(str(max(r.id for r in train)))
     batch_size = 200 if PROFILE.name == "fast" else 1000
     return streaming.StreamingSampler(
-        streaming.repeated_recordings(train, factor, id_step=step), extractor,
+        repeated_recordings(train, factor, id_step=step), extractor,
         composers=composers, programs=programs,
         windows_per_recording=-(-2 * batch_size // len(train)), strategy="none",
         batch_size=batch_size, random_state=SEED,

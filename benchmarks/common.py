@@ -269,6 +269,17 @@ def corpus_root(corpus: str = "small", copies: int = 1, seed: int = SEED) -> Pat
     return target
 
 
+def repeated_recordings(recordings, factor: int, *, id_step: int = 10**7) -> list:
+    """``recordings`` repeated ``factor`` times, copy ``k`` under ids shifted by
+    ``k * id_step``: a corpus ``factor`` times the size for memory and cost
+    measurements, sharing the originals' files (and so their cached frames).
+    """
+    import dataclasses
+
+    return [r if k == 0 else dataclasses.replace(r, id=r.id + k * id_step)
+            for k in range(int(factor)) for r in recordings]
+
+
 def load_corpus(profile: Profile = PROFILE):
     """The profile's corpus, opened with the MusicNet reader."""
     musicnet = require("baselines.data.musicnet")

@@ -21,7 +21,7 @@ import os
 import sys
 from pathlib import Path
 
-__all__ = ["build_frame_cache", "audio_files", "main"]
+__all__ = ["build_frame_cache", "corpus_frames", "audio_files", "main"]
 
 AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".mp3", ".aiff", ".aif")
 
@@ -97,6 +97,37 @@ def _on_dask(scheduler, extractor, sources, load_audio, directory, bar) -> list:
     finally:
         if client is not scheduler:
             client.close()
+
+
+def corpus_frames(extractor, items, *, cache=None, n_jobs=1, progress=True, load_audio=None,
+                  scheduler=None):
+    """Frames of many recordings, computed in parallel and cached; resumable.
+
+    Parameters
+    ----------
+    extractor : FrameExtractor or list of FrameExtractor
+    items : iterable of path-like or objects with ``audio_path`` / ``audio(sr=)``
+    cache : FrameCache or path-like, optional
+    n_jobs : int
+        joblib processes; recordings already cached cost a file check.
+    progress : bool
+        Show a tqdm progress bar.
+    load_audio : callable, optional
+        As in :func:`cached_recording_frames` (must be picklable for n_jobs > 1).
+    scheduler : str, dask.distributed.Client or None
+        Run on a dask cluster instead (:func:`build_frame_cache`).
+
+    Returns
+    -------
+    list of RecordingFrames, memory-mapped, in the order of ``items``.
+    """
+    from .frames import FrameCache, _frame_spec
+
+    sr, n_fft, hop, products = _frame_spec(extractor)
+    cache = cache if isinstance(cache, FrameCache) else FrameCache(cache)
+    keys = build_frame_cache(extractor, items, cache=cache, n_jobs=n_jobs, scheduler=scheduler,
+                             progress=progress, load_audio=load_audio)
+    return [cache.load(k, products, sr=sr, n_fft=n_fft, hop_length=hop) for k in keys]
 
 
 def audio_files(paths) -> list:

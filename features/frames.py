@@ -12,7 +12,8 @@ memory map in the cache) so that a slice equals the window computed alone.
 Public names
 ------------
 FrameProduct, RecordingFrames, compute_recording_frames, window_products,
-FrameCache, cache_root, cached_recording_frames, ensure_cached, corpus_frames.
+FrameCache, cache_root, cached_recording_frames, ensure_cached (the first pass
+over many recordings: :mod:`features.first_pass`).
 """
 
 from __future__ import annotations
@@ -31,12 +32,13 @@ from pathlib import Path
 import numpy as np
 import scipy.fft
 
+from .cache import cache_root
 from .products import FrameProduct
 from .stft import iter_power_chunks, n_frames, power_frames, power_transposed
 
 __all__ = [
     "FrameProduct", "RecordingFrames", "compute_recording_frames", "window_products",
-    "FrameCache", "cache_root", "cached_recording_frames", "ensure_cached", "corpus_frames",
+    "FrameCache", "cache_root", "cached_recording_frames", "ensure_cached",
 ]
 
 #: Bump when the arithmetic of frames changes, so old caches are not served.
@@ -108,7 +110,11 @@ def compute_recording_frames(y, products, *, sr: int, n_fft: int, hop_length: in
     """
     y = _check_audio(y, sr)
     products = {p.key: p for p in products}
-    out = _recording_stft(y, products, sr=sr, n_fft=n_fft, hop_length=hop_length)
+    linear = {k: p for k, p in products.items() if not p.recording_level}
+    out = _recording_stft(y, linear, sr=sr, n_fft=n_fft, hop_length=hop_length) if linear else {}
+    for key, p in products.items():
+        if p.recording_level:
+            out[key] = p.from_audio(y, sr, hop_length)
     return RecordingFrames(sr=sr, n_fft=n_fft, hop_length=hop_length,
                            audio=y if audio is None else audio, products=out)
 
@@ -171,6 +177,9 @@ def window_products(frames: RecordingFrames, products, starts, n_samples: int) -
         raise ValueError(f"windows at starts [{starts.min()}, {starts.max()}] lie outside "
                          f"the recording's {frames.n_samples} samples")
     products = list(products)
+    if any(p.recording_level for p in products):
+        raise ValueError("recording-level products (cqt) do not slice into windows computed alone; "
+                         "use features.context.FrameContext")
     missing = [p.key for p in products if p.key not in frames.products]
     if missing:
         raise ValueError(f"frames lack products {missing}; compute them with this extractor")
@@ -247,15 +256,6 @@ def _edge_plan(n_samples: int, n_fft: int, hop_length: int):
 
 
 # ---------------------------------------------------------------- disk cache
-
-def cache_root() -> Path:
-    """``$MUSIC_BASELINES_CACHE``, else ``$XDG_CACHE_HOME/music-baselines``
-    (default ``~/.cache/music-baselines``)."""
-    env = os.environ.get("MUSIC_BASELINES_CACHE")
-    if env:
-        return Path(env).expanduser()
-    xdg = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(xdg) / "music-baselines"
 
 
 def _atomic_save(path: Path, array: np.ndarray) -> None:
@@ -467,34 +467,3 @@ def ensure_cached(extractor, audio_path, *, load_audio=None, cache=None) -> str:
     frames = compute_recording_frames(y, products, sr=sr, n_fft=n_fft, hop_length=hop)
     cache.write(key, frames, products)
     return key
-
-
-def corpus_frames(extractor, items, *, cache=None, n_jobs=1, progress=True, load_audio=None,
-                  scheduler=None):
-    """Frames of many recordings, computed in parallel and cached; resumable.
-
-    Parameters
-    ----------
-    extractor : FrameExtractor or list of FrameExtractor
-    items : iterable of path-like or objects with ``audio_path`` / ``audio(sr=)``
-    cache : FrameCache or path-like, optional
-    n_jobs : int
-        joblib processes; recordings already cached cost a file check.
-    progress : bool
-        Show a tqdm progress bar.
-    load_audio : callable, optional
-        As in :func:`cached_recording_frames` (must be picklable for n_jobs > 1).
-    scheduler : str, dask.distributed.Client or None
-        Run on a dask cluster instead (:func:`features.first_pass.build_frame_cache`).
-
-    Returns
-    -------
-    list of RecordingFrames, memory-mapped, in the order of ``items``.
-    """
-    from .first_pass import build_frame_cache
-
-    sr, n_fft, hop, products = _frame_spec(extractor)
-    cache = cache if isinstance(cache, FrameCache) else FrameCache(cache)
-    keys = build_frame_cache(extractor, items, cache=cache, n_jobs=n_jobs, scheduler=scheduler,
-                             progress=progress, load_audio=load_audio)
-    return [cache.load(k, products, sr=sr, n_fft=n_fft, hop_length=hop) for k in keys]

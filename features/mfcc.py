@@ -44,14 +44,21 @@ def delta(M: np.ndarray, order: int = 1) -> np.ndarray:
     four frames of each end the slope of the line through the nine end
     frames, which is the value at the fifth frame; computed by four shifted
     differences instead of a fitted filter per call.  Other orders go
-    through librosa.
+    through librosa.  Fewer than nine frames: edge-padded to nine, cropped
+    back.
     """
-    if order != 1 or M.shape[-1] < DELTA_WIDTH:
+    t = M.shape[-1]
+    if t < DELTA_WIDTH:
+        # librosa's delta needs DELTA_WIDTH frames: a shorter (warned) window
+        # is edge-padded to that width and cropped back (one frame -> zeros).
+        lo = (DELTA_WIDTH - t) // 2
+        padded = np.pad(M, [(0, 0)] * (M.ndim - 1) + [(lo, DELTA_WIDTH - t - lo)], mode="edge")
+        return delta(padded, order)[..., lo:lo + t]
+    if order != 1:
         import librosa
 
         return librosa.feature.delta(M, order=order, width=DELTA_WIDTH, axis=-1).astype(np.float32)
     half = DELTA_WIDTH // 2
-    t = M.shape[-1]
     inner = np.zeros(M.shape[:-1] + (t - 2 * half,), dtype=np.float32)
     for k in range(1, half + 1):
         inner += np.float32(k) * (M[..., half + k:t - half + k] - M[..., half - k:t - half - k])
@@ -87,7 +94,8 @@ class MFCC(FrameExtractor):
     top_db : float or None, default=80.0
         dB floor below each window's loudest mel bin (librosa's default).
     deltas : {0, 1, 2}, default=0
-        Append first (and second) order deltas; needs at least 9 frames.
+        Append first (and second) order deltas (meant for at least 9 frames;
+        shorter windows are edge-padded to 9 frames for the deltas).
     output : {"flat", "image"}, default="flat"
     """
 

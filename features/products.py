@@ -22,6 +22,10 @@ Kinds
 ``tonnetz``        ``librosa.feature.tonnetz`` of the normalised chroma
 ``log-magnitude``  ``log(|S| + eps)``, optionally resized along frequency
                    to ``n_bins`` rows (linear interpolation, corners aligned)
+``cqt``            a *recording-level* product: CQT magnitudes computed from
+                   the whole recording's audio (:mod:`features.cqt`; params
+                   fmin, n_octaves, bins_per_octave), never from STFT frames
+                   and never recomputed for a window alone
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ __all__ = ["FrameProduct", "mel_db", "log_magnitude"]
 _SOURCES = {"mel-db": "mel", "chroma-norm": "chroma", "tonnetz": "chroma",
             "log-magnitude": "power"}
 KINDS = ("power", "mel", "chroma") + tuple(_SOURCES)
+RECORDING_LEVEL = ("cqt",)
 
 
 #: 10 / ln(10): dB from the natural log, which numpy vectorises for float32
@@ -108,6 +113,17 @@ class FrameProduct:
     def key(self) -> str:
         """File-name-safe identity of the product (kind + parameters)."""
         return _product_key(self.kind, self.params)
+
+    @property
+    def recording_level(self) -> bool:
+        """Computed from the whole recording's audio rather than STFT frames."""
+        return self.kind in RECORDING_LEVEL
+
+    def from_audio(self, y: np.ndarray, sr: int, hop_length: int) -> np.ndarray:
+        """A recording-level product of audio ``y``."""
+        from .cqt import cqt_magnitude
+
+        return cqt_magnitude(y, sr=sr, hop_length=hop_length, **dict(self.params))
 
     def source(self) -> "FrameProduct":
         """The linear product this one is derived from (itself if linear)."""

@@ -118,6 +118,8 @@ def resize_columns(img: np.ndarray, width: int) -> np.ndarray:
     n_in = img.shape[-1]
     if width == n_in:
         return img
+    if n_in == 1:  # one column (a window of a few samples): repeated
+        return np.repeat(np.asarray(img, dtype=np.float32), width, axis=-1)
     lo, frac = _column_weights(n_in, width)
     rows = np.ascontiguousarray(img, dtype=np.float32).reshape(-1, n_in)
     out = np.empty((len(rows), width), dtype=np.float32)

@@ -4,7 +4,7 @@ Both measured in the report's one process (``python -m performance_report``):
 
 - :func:`epoch_growth`: one ``StreamingSampler`` epoch into ``partial_fit``
   on the training recordings (x1) and on them repeated four times under new
-  ids (x4, ``baselines.streaming.repeated_recordings``: same files, same
+  ids (x4, ``benchmarks.common.repeated_recordings``: same files, same
   cached frames), the same windows per recording, so x4 has four times the
   windows.  The frame cache is warm for both and each factor runs one
   unmeasured epoch first; CPU time without tracemalloc (which taxes every

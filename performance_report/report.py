@@ -250,7 +250,6 @@ def streaming_memory(profile, models_to_run=("sgd-hinge",), factors=(1, 4)) -> l
     """
     from baselines import models as registry
     from benchmarks import bench_streaming as bs
-
     setup = bs.streaming_setup()
     train, extractor, composers, programs = setup
     bs.warm_frame_cache(train, extractor)

@@ -48,7 +48,7 @@ def test_tonnetz_equals_librosa(rng):
     assert np.all(tonnetz(chroma)[0, :, 3] == 0.0)
 
 
-@pytest.mark.parametrize("n_in, width", [(313, 312), (313, 100), (5, 9), (10, 10), (2, 3)])
+@pytest.mark.parametrize("n_in, width", [(313, 312), (313, 100), (5, 9), (10, 10), (2, 3), (1, 4)])
 def test_resize_columns_equals_the_dense_resize(rng, n_in, width):
     img = rng.standard_normal((2, 7, n_in)).astype(np.float32)
     np.testing.assert_allclose(resize_columns(img, width), img @ resize_matrix(n_in, width).T,

@@ -201,6 +201,8 @@ class Recording:
         Duration, from the wav file's header.
     audio_path, labels_path : Path
         The wav file and the label csv.
+    group : int
+        (property) The split group, see :attr:`group`.
     """
 
     id: int
@@ -211,6 +213,12 @@ class Recording:
     seconds: float
     audio_path: Path
     labels_path: Path
+
+    @property
+    def group(self) -> int:
+        """What must never fall on both sides of a split: for now the recording
+        itself (its id); grouping by work is a later change of this property."""
+        return self.id
 
     def notes(self) -> pd.DataFrame:
         """Parse and validate the label file.
