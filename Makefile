@@ -79,7 +79,7 @@ demo: $(STAMPS)/core
 
 test: $(STAMPS)/test
 	$(PY) -m pytest
-	$(PY) -m benchmarks.check
+	$(PY) -m performance_report.asv_check
 
 results: $(STAMPS)/test
 	set -e; for task in $(RESULT_TASKS); do for model in $(RESULT_MODELS); do \
@@ -107,7 +107,7 @@ results: $(STAMPS)/test
 	  $(PY) -m baselines.cnn.genre --task $$task --network cnn --epochs $(GENRE_CNN_EPOCHS) \
 	    --device auto --no-progress; \
 	done
-	$(PY) -m benchmarks.report
+	$(PY) -m performance_report
 	$(PY) -m baselines.report --readme README.md
 
 gpu-results: $(STAMPS)/gpu
