@@ -96,9 +96,10 @@ class Interval:
     confidence: float = 0.95
 
     def as_dict(self, prefix: str) -> dict:
-        """``{prefix: estimate, prefix_low, prefix_high, prefix_n_groups}``."""
-        return {prefix: self.estimate, f"{prefix}_low": self.low, f"{prefix}_high": self.high,
-                f"{prefix}_n_groups": self.n_groups}
+        """``{prefix: estimate, prefix_ci_low, prefix_ci_high, prefix_n_groups}``: the
+        run record's metric keys (its schema allows these suffixes)."""
+        return {prefix: self.estimate, f"{prefix}_ci_low": self.low,
+                f"{prefix}_ci_high": self.high, f"{prefix}_n_groups": self.n_groups}
 
 
 def _codes(groups) -> tuple[np.ndarray, np.ndarray]:

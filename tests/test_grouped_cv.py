@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from baselines.grouped_cv import default_pipeline, oof_probabilities, recording_scores, score_rows, table
+from baselines.grouped_cv import (default_pipeline, oof_probabilities, recording_scores,
+                                  score_rows, table)
 from baselines.protocol import grouped_folds
 
 

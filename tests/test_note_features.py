@@ -58,7 +58,8 @@ def test_a_held_triad_then_a_scale():
 def test_transposition_moves_pc_but_not_the_key_normalised_histogram():
     rows = [(0.0, 1.0, p, 1.0) for p in (60, 64, 67, 72)] + [(1.0, 2.0, 62, 1.0)]
     up = [(s, e, p + 3, b) for s, e, p, b in rows]
-    a, b = note_features(notes_table(rows), [0.0], 2.0)[0], note_features(notes_table(up), [0.0], 2.0)[0]
+    a = note_features(notes_table(rows), [0.0], 2.0)[0]
+    b = note_features(notes_table(up), [0.0], 2.0)[0]
     pcs = [NOTE_FEATURE_NAMES.index(f"pc_{i:02d}") for i in range(12)]
     keys = [NOTE_FEATURE_NAMES.index(f"pc_key_{i:02d}") for i in range(12)]
     assert not np.allclose(a[pcs], b[pcs])

@@ -160,5 +160,5 @@ def test_metric_interval_matches_score_interval_for_accuracy():
     assert general.high == pytest.approx(fast.high, abs=0.03)
     assert general.low < general.estimate < general.high
     d = general.as_dict("recording_accuracy")
-    assert set(d) == {"recording_accuracy", "recording_accuracy_low", "recording_accuracy_high",
-                      "recording_accuracy_n_groups"}
+    assert set(d) == {"recording_accuracy", "recording_accuracy_ci_low",
+                      "recording_accuracy_ci_high", "recording_accuracy_n_groups"}

@@ -8,7 +8,7 @@ catalog, so the work is read from the path:
 ==========  ==================================  ==================
 composer    file                                work
 ==========  ==================================  ==================
-bach        ``bach/bwv244.37.mxl``              ``BWV 244`` (chorale 37 of the St Matthew Passion)
+bach        ``bach/bwv244.37.mxl``              ``BWV 244`` (St Matthew Passion)
 beethoven   ``beethoven/opus59no1/movement3``   ``Op. 59 No. 1``
 haydn       ``haydn/opus74no1/movement2``       ``Op. 74 No. 1``
 mozart      ``mozart/k458/movement1.mxl``       ``K. 458``
