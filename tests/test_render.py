@@ -39,7 +39,6 @@ TINY = CorpusSpec(
     segment_seconds=6.0,
     min_seconds=3.0,
     max_segments=1,
-    expected_segments={"bach": 1, "mozart": 1},
     smallest_first=True,
 )
 

@@ -27,7 +27,9 @@ seeded round-robin (one movement of every work before a second movement of
 any), so the recordings spread over as many works as the corpus has; a
 score gives up to ``max_segments`` recordings (at most two per movement),
 consecutive sections of at most ``segment_seconds`` each, and sections
-shorter than ``min_seconds`` are left out.  Every recording is orchestrated for one of
+shorter than ``min_seconds`` are left out; the first section of every
+movement is kept before any second section, so a composer with enough
+movements gets one recording per movement.  Every recording is orchestrated for one of
 :data:`~baselines.data.ensembles.ENSEMBLES`, taken in turn from a seeded order
 of its composer's own (:func:`draw_ensemble`): each ensemble is about equally
 common for every composer, so a model has to recognise a composer from the
@@ -58,7 +60,7 @@ import random
 import re
 import shutil
 import warnings
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from .ensembles import ENSEMBLES
@@ -116,10 +118,9 @@ class CorpusSpec:
     segment_seconds, min_seconds : float
         Longest and shortest section of a score kept as a recording.
     max_segments : int
-        Most recordings taken from one score.
-    expected_segments : dict
-        Guess of recordings per score, by composer (default 2), used only to
-        decide how many scores to parse in the first round.
+        Most recordings taken from one score.  First sections of every
+        movement are kept before any second section, so a composer with at
+        least ``recordings_per_composer`` movements gets one recording each.
     smallest_first : bool
         Draw candidates among the smallest files (fast to parse).
     max_file_bytes : int
@@ -135,7 +136,6 @@ class CorpusSpec:
     segment_seconds: float
     min_seconds: float
     max_segments: int
-    expected_segments: dict = field(default_factory=dict)
     smallest_first: bool = False
     max_file_bytes: int = 250_000
     test_fraction: float = 0.22
@@ -157,7 +157,6 @@ FULL = CorpusSpec(
     segment_seconds=90.0,
     min_seconds=30.0,
     max_segments=2,
-    expected_segments={"bach": 1, "monteverdi": 1, "palestrina": 1},
 )
 
 #: The small corpus for tests: the same composers x 6 recordings of up to 20 s.
@@ -168,8 +167,6 @@ SMALL = CorpusSpec(
     segment_seconds=20.0,
     min_seconds=10.0,
     max_segments=1,
-    expected_segments=dict.fromkeys(("bach", "beethoven", "josquin", "monteverdi", "mozart",
-                                     "palestrina"), 1),
     smallest_first=True,
 )
 
@@ -471,6 +468,13 @@ def _run_jobs(jobs, staging, spec, seed, n_jobs, bar):
     return results
 
 
+def _keep(recordings: list[dict], target: int) -> list[dict]:
+    """The first ``target`` recordings, first sections of every movement
+    before any second section (ids end in the section number)."""
+    order = sorted(recordings, key=lambda rec: (rec["id"] % 10, rec["id"]))
+    return sorted(order[:target], key=lambda rec: rec["id"])
+
+
 def _split(recordings: list[dict], spec: CorpusSpec, seed: int, composer: str) -> set[int]:
     """Ids of a composer's test recordings, chosen work by work."""
     groups: dict[str, list[int]] = {}
@@ -548,14 +552,14 @@ def _build(root: Path, spec: CorpusSpec, seed: int, n_jobs: int, progress: bool)
         while True:
             jobs = []
             for ci, composer in enumerate(composers):
-                deficit = target - len(kept[composer])
+                tried = [results[j] for j in results if j.startswith(f"{composer}-")]
+                # Enough scores for one recording per movement where the
+                # composer has that many: more works and movements, fewer
+                # second sections of one movement.
+                deficit = target - sum(1 for r in tried if r["recordings"])
                 if deficit <= 0:
                     continue
-                tried = [results[j] for j in results if j.startswith(f"{composer}-")]
-                per_score = (
-                    sum(len(r["recordings"]) for r in tried) / len(tried) if tried else
-                    spec.expected_segments.get(composer, 2)
-                )
+                per_score = sum(1 for r in tried if r["recordings"]) / len(tried) if tried else 1
                 n_scores = math.ceil(deficit / max(per_score, 0.5))
                 while n_scores > 0 and next_candidate[composer] < len(candidates[composer]):
                     i = next_candidate[composer]
@@ -572,7 +576,7 @@ def _build(root: Path, spec: CorpusSpec, seed: int, n_jobs: int, progress: bool)
                 recs = []
                 for key in sorted(k for k in results if k.startswith(f"{composer}-")):
                     recs.extend(results[key]["recordings"])
-                kept[composer] = recs[:target]
+                kept[composer] = _keep(recs, target)
     finally:
         bar.close()
 
