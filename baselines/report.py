@@ -1,8 +1,10 @@
 """Results tables and plots from the run files under ``results/``.
 
 ``python -m baselines.report [--results DIR] [--out FILE]`` reads every
-``run.json`` below ``DIR`` (and the ``points.csv`` beside it), and writes
-``FILE`` (default ``DIR/README.md``) with
+run record below ``DIR`` through :mod:`baselines.records` (``run.json``,
+validated, and the ``points.csv`` beside it; a record that fails is skipped
+with a warning naming it), and writes ``FILE`` (default ``DIR/README.md``)
+with
 
 * per task (and corpus), a table with one row per model and feature set:
   composer accuracy, composer macro F1, instrument exact match, joint exact
@@ -15,7 +17,9 @@
   composer confusion matrices of the best classical model and of the CNN,
   and per-instrument accuracy bars.
 
-The report reads only files: it never imports a model, a feature or torch.
+The report reads only run records: it never imports a task, a model, a
+feature or torch; a task's learning curve plots the metric its records name
+(``headline_metric``).
 Numbers are printed as they are in the JSON, rounded to 4 decimals (seconds
 to 3 significant digits), so each can be traced back to its ``source``.
 """
@@ -23,17 +27,17 @@ to 3 significant digits), so each can be traced back to its ``source``.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["REPORTED", "TABLE_COLUMNS", "Run", "load_runs", "task_tables",
-           "render_report", "main"]
+from baselines import records
+from baselines.curves import Curve, plot_learning_curves
+
+__all__ = ["REPORTED", "TABLE_COLUMNS", "task_tables", "render_report", "main"]
 
 #: Numbers the original MusicNet study reported on real MusicNet.  They were
 #: not measured here and are shown in their own table only.
@@ -48,7 +52,7 @@ REPORTED = (
      "composer_accuracy": "about 0.18"},
 )
 
-#: (column title, how to read it from a run, format) of the results tables.
+#: (column title, how to read it from a run record, format) of the results tables.
 TABLE_COLUMNS = (
     ("composer accuracy", ("metrics", "composer_accuracy"), "metric"),
     ("composer macro F1", ("metrics", "composer_macro_f1"), "metric"),
@@ -59,117 +63,52 @@ TABLE_COLUMNS = (
     ("predict s / 1000 windows", ("predict_seconds_per_1000",), "seconds"),
     ("peak memory MB", ("peak_memory_mb",), "integer"),
     ("training windows", ("train_windows",), "integer"),
-    ("seed", ("seed",), "seeds"),
+    ("seed", ("seeds",), "seeds"),
 )
 
-#: The score a task's learning curve plots (first one present).
-CURVE_METRIC = {
-    "composer": ("composer_accuracy",),
-    "instruments": ("instrument_exact_match",),
-    "joint": ("joint_exact_match",),
-}
+
+def _get(run, *keys):
+    """``run.record[k0][k1]...``, or None where a level is missing."""
+    value = run.record
+    for key in keys:
+        if not isinstance(value, dict) or key not in value:
+            return None
+        value = value[key]
+    return value
 
 
-@dataclass
-class Run:
-    """One run's files, as the report sees them.
-
-    ``source`` is the path of ``run.json`` relative to the results folder.
-    """
-
-    source: str
-    path: Path
-    data: dict
-    points: pd.DataFrame | None = None
-    mtime: float = 0.0
-
-    def get(self, *keys, default=None):
-        value = self.data
-        for key in keys:
-            if not isinstance(value, dict) or key not in value:
-                return default
-            value = value[key]
-        return value
-
-    def _field(self, name):
-        value = self.data.get(name)
-        if value is None:
-            value = self.get("args", name)
-        return value
-
-    @property
-    def task(self) -> str:
-        return str(self._field("task") or "composer")
-
-    @property
-    def model(self) -> str:
-        return str(self._field("model") or self.get("command", default="?"))
-
-    @property
-    def features(self) -> str:
-        value = self._field("features") or self._field("feature_set")
-        if isinstance(value, (list, tuple)):
-            value = "+".join(map(str, value))
-        return str(value) if value else "-"
-
-    @property
-    def corpus(self) -> str:
-        """Corpus name and fingerprint: runs on different data never share a table."""
-        name = self._field("corpus_name") or self.get("args", "dataset") or "corpus"
-        name = Path(str(name)).name or str(name)
-        fingerprint = self.data.get("dataset_fingerprint")
-        return f"{name} corpus, fingerprint {str(fingerprint)[:10]}" if fingerprint else name
-
-    @property
-    def is_cnn(self) -> bool:
-        return self.model.lower().startswith("cnn") or self.get("command") == "cnn"
-
-    @property
-    def is_dummy(self) -> bool:
-        return self.model.lower().startswith("dummy")
+def _corpus(run) -> str:
+    """Corpus name and fingerprint: runs on different data never share a table."""
+    name = str(run["corpus_name"])
+    name = Path(name).name or name
+    fingerprint = run["dataset_fingerprint"]
+    return f"{name} corpus, fingerprint {fingerprint[:10]}" if fingerprint else name
 
 
-def load_runs(results_dir) -> list:
-    """Every run below ``results_dir``: its ``run.json`` and ``points.csv``.
+def _label(run) -> str:
+    return f"{run['model']} / {run['features']}"
 
-    Unreadable files are skipped with a note on stderr; a run never half-counts.
-    """
-    results_dir = Path(results_dir)
-    runs = []
-    for path in sorted(results_dir.rglob("run.json")):
-        try:
-            data = json.loads(path.read_text())
-        except (OSError, ValueError) as error:
-            print(f"report: skipping {path}: {error}", file=os.sys.stderr)
-            continue
-        if not isinstance(data, dict):
-            continue
-        points = None
-        points_path = path.with_name("points.csv")
-        if points_path.exists():
-            try:
-                points = pd.read_csv(points_path)
-            except (OSError, ValueError, pd.errors.EmptyDataError):
-                points = None
-        runs.append(Run(source=path.relative_to(results_dir).as_posix(),
-                        path=path, data=data, points=points,
-                        mtime=path.stat().st_mtime))
-    return runs
+
+def _is_cnn(run) -> bool:
+    return run["model"].lower().startswith("cnn") or run["command"] == "cnn"
+
+
+def _is_dummy(run) -> bool:
+    return run["model"].lower().startswith("dummy")
 
 
 def _latest_per_row(runs):
     """The newest run of each (corpus, task, model, features)."""
     chosen = {}
     for run in runs:
-        key = (run.corpus, run.task, run.model, run.features)
+        key = (_corpus(run), run["task"], run["model"], run["features"])
         if key not in chosen or _order(run) >= _order(chosen[key]):
             chosen[key] = run
     return chosen
 
 
 def _order(run):
-    return (str(run.data.get("finished") or run.data.get("created") or ""),
-            run.mtime, run.source)
+    return (run["written_at"], run.source)
 
 
 def format_value(value, kind: str) -> str:
@@ -194,20 +133,19 @@ def format_value(value, kind: str) -> str:
 def task_tables(runs) -> dict:
     """``{(corpus, task): DataFrame}``, one row per model and feature set.
 
-    Rows are sorted: dummy first, then classical models by composer accuracy
-    (instrument exact match for the instruments task), CNN rows last.  Every
-    row carries its ``source``.
+    Rows are sorted: dummy first, then classical models by the task's
+    headline metric (as the records name it), CNN rows last.  Every row
+    carries its ``source``.  The seed column lists every seed the metrics
+    are a mean of.
     """
     rows = {}
     for (corpus, task, model, features), run in _latest_per_row(runs).items():
         row = {"model": model, "features": features}
         for title, keys, kind in TABLE_COLUMNS:
-            row[title] = run.get(*keys)
-            if kind == "seeds" and isinstance(run.data.get("seeds"), list):
-                row[title] = run.data["seeds"]  # metrics are their mean
+            row[title] = _get(run, *keys)
         row["source"] = run.source
-        row["_rank"] = (0 if run.is_dummy else 2 if run.is_cnn else 1,
-                        -_score(run, task))
+        row["_rank"] = (0 if _is_dummy(run) else 2 if _is_cnn(run) else 1,
+                        -_score(run))
         rows.setdefault((corpus, task), []).append(row)
     tables = {}
     for key in sorted(rows):
@@ -216,12 +154,10 @@ def task_tables(runs) -> dict:
     return tables
 
 
-def _score(run, task) -> float:
-    for key in CURVE_METRIC.get(task, ("composer_accuracy",)):
-        value = run.get("metrics", key)
-        if isinstance(value, (int, float)) and math.isfinite(value):
-            return float(value)
-    return float("-inf")
+def _score(run, metric=None) -> float:
+    """``metric`` of a run (default: its headline metric); -inf where missing."""
+    value = run["metrics"].get(metric or run["headline_metric"])
+    return float(value) if value is not None else float("-inf")
 
 
 def _markdown_table(frame: pd.DataFrame, formats: dict) -> str:
@@ -248,16 +184,16 @@ def _missing(value) -> bool:
 
 
 
-#: (column title, key in run.json, format) of the CNN runs' table.
+#: (column title, how to read it from a run record, format) of the CNN runs' table.
 CNN_COLUMNS = (
-    ("task", "task", None),
-    ("corpus", "corpus_name", None),
-    ("device", "device", None),
-    ("device name", "device_name", None),
-    ("mixed precision", "autocast_dtype", None),
-    ("training windows / s", "windows_per_second", "seconds"),
-    ("steps", "steps", "integer"),
-    ("parameters", "parameters", "integer"),
+    ("task", ("task",), None),
+    ("corpus", ("corpus_name",), None),
+    ("device", ("device", "device"), None),
+    ("device name", ("device", "device_name"), None),
+    ("mixed precision", ("device", "mixed_precision"), None),
+    ("training windows / s", ("device", "windows_per_second"), "seconds"),
+    ("steps", ("device", "steps"), "integer"),
+    ("parameters", ("device", "parameters"), "integer"),
 )
 CNN_FORMATS = {title: kind for title, _, kind in CNN_COLUMNS if kind}
 
@@ -266,9 +202,9 @@ def cnn_table(runs) -> pd.DataFrame:
     """Device, its name and throughput of CNN runs, with their sources."""
     rows = []
     for run in runs:
-        row = {"model": run.model}
-        for title, key, _ in CNN_COLUMNS:
-            value = run.data.get(key)
+        row = {"model": run["model"]}
+        for title, keys, _ in CNN_COLUMNS:
+            value = _get(run, *keys)
             row[title] = "-" if value is None and title not in CNN_FORMATS else value
         row["source"] = run.source
         rows.append(row)
@@ -305,81 +241,37 @@ def _slug(text: str) -> str:
     return "".join(c if c.isalnum() or c in "-_" else "-" for c in text).strip("-")
 
 
-def curve_points(run, task):
-    """``(windows seen, score)`` of a run's held-out learning curve, or None.
-
-    Reads ``points.csv``: the ``validation`` rows, averaged over seeds.  A run
-    with several train sizes gives one point per size (its last epoch); a
-    run with one train size (the CNN, an SGD run over epochs) gives one point
-    per epoch.  x is the windows the model was fitted on, ``train_windows x
-    epoch`` (epochs of fresh windows count every epoch).
-    """
-    points = run.points
-    if points is None or points.empty or "train_windows" not in points:
-        return None
-    metric = next((m for m in CURVE_METRIC[task] if m in points), None)
-    if metric is None:
-        return None
-    if "split" in points:
-        points = points[points["split"] == "validation"]
-    points = points.copy()
-    if "epoch" not in points:
-        points["epoch"] = 1
-    points = points.groupby(["train_windows", "epoch"], as_index=False)[metric].mean()
-    if points["train_windows"].nunique() > 1:
-        last = points.groupby("train_windows")["epoch"].transform("max")
-        points = points[points["epoch"] == last]
-    points = points.sort_values(["train_windows", "epoch"])
-    x = (points["train_windows"] * points["epoch"]).to_numpy()
-    return x, points[metric].to_numpy(), metric
-
-
-def plot_learning_curves(runs, task, path) -> list:
+def plot_task_curves(runs, task, path) -> list:
     """Every run of ``task`` with a ``points.csv`` on one figure.
 
-    x: training windows fitted on (log scale); y: the task's score on the
-    held-out windows.  Returns the sources plotted (empty: nothing written).
+    y: the task's headline metric (as its records name it) on the held-out
+    windows; x: training windows fitted on (log scale).  Returns the
+    sources plotted (empty: nothing written).
     """
-    curves = []
-    for run in sorted(runs, key=lambda r: (r.is_cnn, r.model, r.features)):
-        if run.task != task:
-            continue
-        found = curve_points(run, task)
-        if found is not None and len(found[0]):
-            curves.append((run, *found))
-    if not curves:
+    runs = sorted((r for r in runs if r["task"] == task and r.points is not None),
+                  key=lambda r: (_is_cnn(r), r["model"], r["features"]))
+    if not runs:
         return []
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(8, 5))
-    for run, x, y, metric in curves:
-        style = "--" if run.is_cnn else ":" if run.is_dummy else "-"
-        label = run.model if run.features == "-" else f"{run.model} / {run.features}"
-        ax.plot(x, y, style, marker="o", markersize=3, label=label)
-    ax.set_xscale("log")
-    ax.set_ylim(0, 1)
-    ax.set_xlabel("training windows fitted on (train size x epochs)")
-    metrics = sorted({c[3] for c in curves})
-    ax.set_ylabel(" / ".join(m.replace("_", " ") for m in metrics))
-    ax.set_title(f"Learning curves, task {task} (held-out windows)")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, loc="best")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return [c[0].source for c in curves]
+    curves = [Curve(_label(run), run.points,
+                    "--" if _is_cnn(run) else ":" if _is_dummy(run) else "-")
+              for run in runs]
+    drawn = plot_learning_curves(
+        curves, path, metric=runs[0]["headline_metric"], log_x=True, spread=False,
+        title=f"Learning curves, task {task} (held-out windows)")
+    return [run.source for run, curve in zip(runs, curves)
+            if any(curve is d for d in drawn)]
 
 
 def confusion_of(run):
     """``(labels, matrix)`` of a run's composer confusion matrix, or None."""
-    for holder in (run.data, run.get("metrics", default={}),
-                   run.get("metrics", "composer", default={})):
-        if isinstance(holder, dict) and "confusion_matrix" in holder:
-            labels = (holder.get("labels") or holder.get("composers")
-                      or run.data.get("composers"))
-            matrix = np.asarray(holder["confusion_matrix"], dtype=float)
-            if labels is not None and matrix.ndim == 2 and matrix.shape[0] == len(labels):
-                return list(map(str, labels)), matrix
-    return None
+    block = _get(run, "detail", "composer") or {}
+    labels = block.get("labels") or _get(run, "dataset", "composers")
+    if "confusion_matrix" not in block or labels is None:
+        return None
+    matrix = np.asarray(block["confusion_matrix"], dtype=float)
+    if matrix.ndim != 2 or matrix.shape[0] != len(labels):
+        return None
+    return list(map(str, labels)), matrix
 
 
 def plot_confusion(run, path) -> bool:
@@ -401,7 +293,7 @@ def plot_confusion(run, path) -> bool:
                     fontsize=7, color="white" if normalised[i, j] > 0.5 else "black")
     ax.set_xlabel("predicted composer")
     ax.set_ylabel("true composer")
-    ax.set_title(f"{run.model} / {run.features} ({run.task}): windows, "
+    ax.set_title(f"{_label(run)} ({run['task']}): windows, "
                  "colour = row fraction", fontsize=9)
     fig.colorbar(image, ax=ax, fraction=0.046)
     fig.tight_layout()
@@ -411,13 +303,10 @@ def plot_confusion(run, path) -> bool:
 
 
 def per_instrument_accuracy_of(run):
-    for holder in (run.data, run.get("metrics", default={}),
-                   run.get("metrics", "instruments", default={})):
-        if isinstance(holder, dict) and isinstance(
-                holder.get("per_instrument_accuracy"), dict):
-            return {str(k): float(v)
-                    for k, v in holder["per_instrument_accuracy"].items()}
-    return None
+    """Instrument name -> accuracy of a run, or None."""
+    found = _get(run, "detail", "instruments", "per_instrument_accuracy")
+    return ({str(k): np.nan if v is None else float(v) for k, v in found.items()}
+            if found else None)
 
 
 def plot_instrument_accuracy(runs, path) -> list:
@@ -433,7 +322,7 @@ def plot_instrument_accuracy(runs, path) -> list:
     for k, (run, acc) in enumerate(found):
         x = np.arange(len(instruments)) + (k - (len(found) - 1) / 2) * width
         ax.bar(x, [acc.get(name, np.nan) for name in instruments], width,
-               label=f"{run.model} / {run.features} ({run.task})")
+               label=f"{_label(run)} ({run['task']})")
     ax.set_xticks(range(len(instruments)), instruments, rotation=30, ha="right")
     ax.set_ylim(0, 1)
     ax.set_ylabel("accuracy (present / absent per window)")
@@ -452,10 +341,10 @@ def _best(runs, predicate):
     candidates = [r for r in runs if predicate(r) and confusion_of(r) is not None]
     if not candidates:
         return None
-    return max(candidates, key=lambda r: (_score(r, "composer"), _order(r)))
+    return max(candidates, key=lambda r: (_score(r, "composer_accuracy"), _order(r)))
 
 
-def render_report(results_dir, out=None, *, plots=True) -> str:
+def render_report(results_dir, out=None, *, plots=True, runs=None) -> str:
     """Write the report for ``results_dir`` and return its markdown.
 
     Parameters
@@ -467,12 +356,16 @@ def render_report(results_dir, out=None, *, plots=True) -> str:
         written beside it.
     plots : bool
         Draw the figures (default True).
+    runs : list of baselines.records.Run, optional
+        The runs to report (default: :func:`baselines.records.load_runs` of
+        ``results_dir``, skipping, with a warning, records that fail).
     """
     results_dir = Path(results_dir)
     out = Path(out) if out is not None else results_dir / "README.md"
     out.parent.mkdir(parents=True, exist_ok=True)
     figures = out.parent
-    runs = load_runs(results_dir)
+    if runs is None:
+        runs = records.load_runs(results_dir, strict=False)
     latest = list(_latest_per_row(runs).values())
     tables = task_tables(runs)
     formats = {title: kind for title, _, kind in TABLE_COLUMNS}
@@ -504,8 +397,8 @@ def render_report(results_dir, out=None, *, plots=True) -> str:
     for (corpus, task), frame in tables.items():
         lines += [f"## Task: {task} ({corpus})", "",
                   _markdown_table(frame, formats), ""]
-    cnn_runs = sorted((r for r in latest if r.is_cnn),
-                      key=lambda r: (r.corpus, r.task, r.model))
+    cnn_runs = sorted((r for r in latest if _is_cnn(r)),
+                      key=lambda r: (_corpus(r), r["task"], r["model"]))
     if cnn_runs:
         lines += ["## CNN runs: device and throughput", "",
                   _markdown_table(cnn_table(cnn_runs), CNN_FORMATS), ""]
@@ -522,11 +415,9 @@ def render_report(results_dir, out=None, *, plots=True) -> str:
     if plots:
         lines += ["## Plots", ""]
         notes = []
-        for task in sorted({run.task for run in latest}):
-            if task not in CURVE_METRIC:
-                continue
+        for task in sorted({run["task"] for run in latest}):
             path = figures / f"learning_curves_{task}.png"
-            sources = plot_learning_curves(latest, task, path)
+            sources = plot_task_curves(latest, task, path)
             if sources:
                 lines += [f"### Learning curves, task {task}", "",
                           f"![learning curves {task}]({rel(path)})", "",
@@ -534,28 +425,28 @@ def render_report(results_dir, out=None, *, plots=True) -> str:
             else:
                 notes.append(f"no learning curve for task {task}: no points.csv")
         for kind, predicate in (
-                ("best classical model", lambda r: not r.is_cnn and not r.is_dummy),
-                ("CNN", lambda r: r.is_cnn)):
+                ("best classical model", lambda r: not _is_cnn(r) and not _is_dummy(r)),
+                ("CNN", _is_cnn)):
             run = _best(latest, predicate)
             if run is None:
                 notes.append(f"no confusion matrix for the {kind}: no run file "
                              "holds one")
                 continue
-            path = figures / f"confusion_{_slug(run.model)}.png"
+            path = figures / f"confusion_{_slug(run['model'])}.png"
             plot_confusion(run, path)
-            lines += [f"### Composer confusion matrix, {kind}: {run.model} / "
-                      f"{run.features} ({run.task})", "",
-                      f"![confusion {run.model}]({rel(path)})", "",
+            lines += [f"### Composer confusion matrix, {kind}: {_label(run)} "
+                      f"({run['task']})", "",
+                      f"![confusion {run['model']}]({rel(path)})", "",
                       f"From: `{run.source}`", ""]
         chosen = []
         for kind, predicate in (
-                ("classical model", lambda r: not r.is_cnn and not r.is_dummy),
-                ("CNN", lambda r: r.is_cnn)):
+                ("classical model", lambda r: not _is_cnn(r) and not _is_dummy(r)),
+                ("CNN", _is_cnn)):
             candidates = [r for r in latest if predicate(r)
                           and per_instrument_accuracy_of(r)]
             if candidates:
                 chosen.append(max(candidates, key=lambda r: (
-                    _score(r, "instruments"), _order(r))))
+                    _score(r, "instrument_exact_match"), _order(r))))
             else:
                 notes.append(f"no {kind} in the per-instrument accuracy plot: "
                              "no such run file holds `per_instrument_accuracy`")
@@ -594,8 +485,9 @@ def main(argv=None) -> int:
     if not results.is_dir():
         parser.error(f"--results {results} is not a folder")
     out = Path(args.out) if args.out else results / "README.md"
-    markdown = render_report(results, out, plots=not args.no_plots)
-    print(f"wrote {out} from {len(load_runs(results))} run files")
+    runs = records.load_runs(results, strict=False)
+    markdown = render_report(results, out, plots=not args.no_plots, runs=runs)
+    print(f"wrote {out} from {len(runs)} run files")
     if args.readme:
         try:
             update_readme(args.readme, markdown, source=out)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 
@@ -157,7 +156,7 @@ def test_command_trains_small_cnn_on_cpu_and_report_traces_it(small_corpus_root,
                                                               tmp_path):
     import pandas as pd
 
-    from baselines import report
+    from baselines import records, report
     from baselines.cnn.__main__ import main
 
     results = tmp_path / "results"
@@ -168,22 +167,24 @@ def test_command_trains_small_cnn_on_cpu_and_report_traces_it(small_corpus_root,
             "--run-name", "cnn-smoke", "--no-progress"]
     assert main(argv) == 0
     folder = results / "cnn-smoke"
-    run = json.loads((folder / "run.json").read_text())
+    run = records.read_run(folder).record
     points = pd.read_csv(folder / "points.csv")
     assert (folder / "curve.png").stat().st_size > 1000
     assert run["model"] == "cnn-small" and run["task"] == "joint"
-    assert run["device"] == "cpu" and run["device_name"]
-    assert run["windows_per_second"] > 0 and run["train_windows"] == 4 * 8
-    assert run["steps"] == 4
+    assert run["finished"] and run["headline_metric"] == "joint_exact_match"
+    assert run["device"]["device"] == "cpu" and run["device"]["device_name"]
+    assert run["device"]["windows_per_second"] > 0 and run["train_windows"] == 4 * 8
+    assert run["device"]["steps"] == 4
     for key in ("composer_accuracy", "composer_macro_f1", "instrument_exact_match",
                 "instrument_hamming_loss", "joint_exact_match", "recording_accuracy"):
         assert 0.0 <= run["metrics"][key] <= 1.0, key
         assert points[key].iloc[-1] == pytest.approx(run["metrics"][key], abs=1e-6)
     assert np.isfinite(points["train_loss"]).all()
     assert len(points) == 1  # 4 steps fit in the first epoch
-    labels = run["metrics"]["composer"]["labels"]
-    assert labels == run["composers"]
-    assert set(run["per_instrument_accuracy"]) == set(run["instruments"])
+    labels = run["detail"]["composer"]["labels"]
+    assert labels == run["dataset"]["composers"]
+    assert (set(run["detail"]["instruments"]["per_instrument_accuracy"])
+            == set(run["dataset"]["instruments"]))
 
     # Resume: the checkpoint carries on to a second epoch.
     assert main(argv[:-5] + ["--max-steps", "6", "--results", str(results),
@@ -196,9 +197,9 @@ def test_command_trains_small_cnn_on_cpu_and_report_traces_it(small_corpus_root,
     row = [line for line in text.splitlines()
            if line.startswith("| ") and "`cnn-smoke/run.json`" in line]
     assert len(row) == 2 and "cnn-small" in row[0]  # results and CNN tables
-    final = json.loads((folder / "run.json").read_text())
+    final = records.read_run(folder).record
     assert f"{final['metrics']['composer_accuracy']:.4f}" in row[0]
-    assert f"| {final['windows_per_second']:.3g} |" in row[1]
+    assert f"| {final['device']['windows_per_second']:.3g} |" in row[1]
     assert (results / "confusion_cnn-small.png").exists()
 
 

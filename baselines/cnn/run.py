@@ -1,9 +1,10 @@
 """The CNN command's work: data, training, and the run files.
 
-Run files follow the learning-curve command's format (``baselines.runs``
-where it is installed): ``points.csv`` (one row per epoch: ``epoch, step,
-train_windows, seconds, train_loss`` and the metric keys), ``curve.png``
-(score versus epoch) and ``run.json``.
+Run files are the learning-curve command's (:mod:`baselines.records`):
+``points.csv`` (one row per epoch: ``epoch, step, train_windows, seconds,
+train_loss`` and the metric keys), ``curve.png`` (the task's headline metric
+versus windows fitted on, :mod:`baselines.curves`) and ``run.json``, with
+the device, throughput and network size in its ``device`` block.
 """
 
 from __future__ import annotations
@@ -13,20 +14,26 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-import numpy as np
 import torch
 
+from baselines import records
 from baselines.cnn.frontend import HOP_LENGTH, SR
 from baselines.cnn.model import PRESETS
 from baselines.cnn.train import TrainConfig, build_data, resolve_device, train
-from baselines.runs import package_versions, peak_memory_mb, write_json
+from baselines.curves import Curve, plot_learning_curves
+from baselines.learning_curve import CURVE_METRIC
+from baselines.runs import package_versions, peak_memory_mb
 
-#: The score on the curve of each task.
-CURVE_METRICS = {
-    "composer": ("composer_accuracy",),
-    "instruments": ("instrument_exact_match",),
-    "joint": ("composer_accuracy", "instrument_exact_match", "joint_exact_match"),
-}
+#: ``train``'s timing keys that go to the record's ``device`` block (as named
+#: there), the rest of the block being the throughput details.
+DEVICE_KEYS = {"device": "device", "device_name": "device_name",
+               "autocast_dtype": "mixed_precision",
+               "windows_per_second": "windows_per_second", "steps": "steps",
+               "parameters": "parameters",
+               "audio_windows_per_second": "audio_windows_per_second",
+               "gpu_peak_memory_mb": "gpu_peak_memory_mb",
+               "audio_bank_mb": "audio_bank_mb",
+               "audio_bank_on_device": "audio_bank_on_device"}
 
 
 def _versions() -> dict:
@@ -51,45 +58,8 @@ def features_name(preset: str) -> str:
 
 
 def write_points(points, path: Path, **columns):
-    """points.csv through ``baselines.runs`` (the learning-curve layout)."""
-    from baselines.runs import write_points_csv
-
-    write_points_csv([{**columns, **p} for p in points], path)
-
-
-def plot_curve(points, task, path: Path, title: str):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6.5, 4))
-    epochs = [p["epoch"] for p in points]
-    for metric in CURVE_METRICS[task]:
-        values = [p.get(metric) for p in points]
-        if any(v is not None for v in values):
-            ax.plot(epochs, values, marker="o", label=metric.replace("_", " "))
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("score on held-out windows")
-    ax.set_ylim(0, 1)
-    ax.grid(alpha=0.3)
-    ax.legend()
-    ax.set_title(title, fontsize=9)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-
-
-def _jsonable(value):
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, float) and not np.isfinite(value):
-        return None
-    return value
+    """points.csv in the learning-curve layout, one row per epoch."""
+    return records.write_points_csv([{**columns, **p} for p in points], path)
 
 
 def run_command(args, argv=None) -> int:
@@ -155,9 +125,14 @@ def run_command(args, argv=None) -> int:
 
     result = train(config, data, progress=progress, on_epoch=on_epoch, state=state)
     points, metrics, timing = result["points"], result["metrics"], result["timing"]
-    write_points(points, folder / "points.csv", **columns)
-    plot_curve(points, args.task, folder / "curve.png", title)
-    run = {
+    points_frame = write_points(points, folder / "points.csv", **columns)
+    headline = CURVE_METRIC[args.task]
+    plot_learning_curves([Curve(model_name, points_frame)], folder / "curve.png",
+                         metric=headline, title=title)
+    flat, detail = records.split_metrics(metrics)
+    detail["seed"] = args.seed
+    device_block = {DEVICE_KEYS[k]: v for k, v in timing.items() if k in DEVICE_KEYS}
+    record = {
         "command": "cnn",
         "argv": list(sys.argv[1:] if argv is None else argv),
         "args": {**vars(args), "preset": preset},
@@ -172,25 +147,26 @@ def run_command(args, argv=None) -> int:
                     "instruments": dataset.instrument_names,
                     "evaluation_windows": len(eval_windows)},
         "seed": args.seed,
+        "seeds": [args.seed],
         "versions": _versions(),
         "dataset_fingerprint": dataset.fingerprint,
-        "finished": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "finished": True,
         "wall_seconds": time.perf_counter() - wall_start,
-        "metrics": metrics,
-        "per_instrument_accuracy": metrics.get("per_instrument_accuracy"),
-        "composers": list(dataset.composers),
-        "instruments": dataset.instrument_names,
-        "network": PRESETS[preset].to_dict(),
-        "train_config": asdict(config),
-        "front_end": {"sr": SR, "n_fft": 256, "hop_length": HOP_LENGTH,
-                      "image": "log(|STFT| + 1e-6), cropped to 128 x 312",
-                      "downsample": PRESETS[preset].downsample},
-        "train_recordings": len(dataset.train),
-        "test_recordings": len(dataset.test),
-        **timing,
         "peak_memory_mb": peak_memory_mb(),
+        "fit_seconds": timing["fit_seconds"],
+        "predict_seconds_per_1000": timing["predict_seconds_per_1000"],
+        "train_windows": timing["train_windows"],
+        "headline_metric": headline,
+        "metrics": flat,
+        "detail": detail,
+        "device": device_block,
+        "config": {"network": PRESETS[preset].to_dict(),
+                   "train_config": asdict(config),
+                   "front_end": {"sr": SR, "n_fft": 256, "hop_length": HOP_LENGTH,
+                                 "image": "log(|STFT| + 1e-6), cropped to 128 x 312",
+                                 "downsample": PRESETS[preset].downsample}},
     }
-    write_json(folder / "run.json", _jsonable(run))
+    records.write_run(folder, record)
     shown = {k: metrics[k] for k in ("composer_accuracy", "instrument_exact_match",
                                       "joint_exact_match", "recording_accuracy")
              if k in metrics}

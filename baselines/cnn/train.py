@@ -306,10 +306,7 @@ def evaluate_predictions(task, data: CNNData, predictions) -> dict:
         Y_pred = (scores >= 0.5).astype(np.uint8)
         kwargs.update(Y_true=predictions["Y"], Y_pred=Y_pred, Y_score=scores,
                       instrument_names=names)
-    metrics = evaluate(task, **kwargs)
-    if "instruments" in metrics:
-        metrics["per_instrument_accuracy"] = metrics["instruments"]["per_instrument_accuracy"]
-    return metrics
+    return evaluate(task, **kwargs)
 
 
 def train(config: TrainConfig, data: CNNData, *, progress=False,
