@@ -23,6 +23,7 @@ and to ``<out>/ablation.md``; the per-window out-of-fold predictions to
 from __future__ import annotations
 
 import argparse
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,9 +36,9 @@ __all__ = ["Scores", "main", "oof_probabilities", "recording_scores", "score_row
 _AUDIO_ROWS = {
     "stats-406": lambda n: not n.startswith(("rhythm_", "keychroma_")),
     "stats-406 + rhythm": lambda n: not n.startswith("keychroma_"),
-    "stats-406 + key chroma": lambda n: not n.startswith("rhythm_"),
-    "stats (406 + rhythm + key chroma)": lambda n: True,
-    "rhythm + key chroma": lambda n: n.startswith(("rhythm_", "keychroma_")),
+    "stats-406 + key-chroma": lambda n: not n.startswith("rhythm_"),
+    "stats (406 + rhythm + key-chroma)": lambda n: True,
+    "rhythm + key-chroma": lambda n: n.startswith(("rhythm_", "keychroma_")),
 }
 
 
@@ -155,8 +156,53 @@ def table(scores: dict, reference: str, recording_groups) -> str:
     return "\n".join(lines) + "\n"
 
 
+NOTES_ROW = "notes"
+REFERENCE_ROW = "stats-406"
+
+
+def _metrics(score: Scores, diff=None) -> dict:
+    metrics = {**score.window.as_dict("composer_accuracy"),
+               **score.recording.as_dict("recording_accuracy")}
+    if diff is not None:
+        metrics.update(diff.as_dict("recording_accuracy_diff"))
+    return metrics
+
+
+def write_records(out, scores: dict, *, reference: str, recording_groups, base: dict) -> list:
+    """One run record per row under ``out/<row>/run.json``.
+
+    Rows other than ``notes`` carry ``config.ablation`` (the report puts
+    them in the ablation table) and the paired difference to ``reference``
+    (``recording_accuracy_diff``); ``notes`` carries ``config.reference``
+    (the report labels it as not an audio baseline, in the composer table).
+    """
+    from baselines import records
+    from baselines.protocol import paired_interval
+
+    n_rep = next(iter(scores.values())).recording_correct.shape[0]
+    tiled = np.tile(recording_groups, n_rep)
+    ref = scores[reference].recording_correct.ravel()
+    paths = []
+    for name, score in scores.items():
+        diff = None
+        if name != reference:
+            diff = paired_interval(None, None, score.recording_correct.ravel(), ref, tiled)
+        record = {**base, "features": name, "metrics": _metrics(score, diff)}
+        if name == NOTES_ROW:
+            record["model"] = "notes"
+            record["config"] = {**base["config"], "reference": (
+                "score-level: classifies from the notes in the label files, "
+                "not an audio baseline")}
+        else:
+            record["config"] = {**base["config"], "ablation": "feature blocks",
+                                "ablation_reference": reference}
+        slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+        paths.append(records.write_run(Path(out) / f"grouped-cv-{slug}", record))
+    return paths
+
+
 def main(argv=None) -> int:
-    """Run the grouped-CV ablation and print its table."""
+    """Run the grouped-CV ablation and the notes reference; print the table."""
     parser = argparse.ArgumentParser(prog="python -m baselines.grouped_cv",
                                      description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", default="default", choices=("default", "small", "musicnet"),
@@ -171,28 +217,32 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=0, help="seed (default: 0)")
     parser.add_argument("--n-jobs", type=int, default=1, help="feature processes (default: 1)")
     parser.add_argument("--out", default="results/ablation",
-                        help="folder for ablation.md (default: results/ablation)")
+                        help="folder for ablation.md and the run records "
+                             "(default: results/ablation)")
     args = parser.parse_args(argv)
 
-    from baselines.data.note_features import NOTE_FEATURE_NAMES, recording_note_features
+    from baselines import runs
+    from baselines.data.note_features import recording_note_features
     from baselines.data.windows import draw_windows
     from baselines.datasets import load_dataset
-    from baselines.protocol import grouped_folds
+    from baselines.protocol import expand_folds, grouped_folds
     from baselines.streaming import window_features
     from features.registry import make_extractor
 
     t0 = time.perf_counter()
     dataset = load_dataset(args.dataset, root=args.root, seed=args.seed, progress=False,
                            n_jobs=args.n_jobs)
-    recordings = list(dataset.recordings)
+    recordings = sorted(dataset.recordings, key=lambda r: r.id)
     extractor = make_extractor("stats")
     grid = extractor.hop_length / extractor.sr
     windows = draw_windows(recordings, args.windows, length=dataset.length, grid=grid,
                            programs=dataset.programs,
                            random_state=np.random.default_rng([args.seed, 11]))
     y, _ = dataset.targets(windows)
-    by_id = {r.id: r for r in recordings}
-    groups = np.array([by_id[int(i)].group for i in windows.recording_ids])
+    position = {r.id: i for i, r in enumerate(recordings)}
+    owner = np.array([position[int(i)] for i in windows.recording_ids])
+    rec_groups = np.array([r.group for r in recordings])
+    groups = rec_groups[owner]
     X = window_features(extractor, windows, recordings, n_jobs=args.n_jobs, progress=True)
     names = np.asarray(extractor.fit(np.zeros((1, int(dataset.length * extractor.sr)),
                                               np.float32)).get_feature_names_out())
@@ -201,27 +251,35 @@ def main(argv=None) -> int:
     print(f"{len(recordings)} recordings, {len(set(groups))} works, {len(windows)} windows, "
           f"features in {time.perf_counter() - t0:.0f} s")
 
-    folds = grouped_folds(groups, y, n_splits=args.folds, n_repeats=args.repeats,
-                          random_state=args.seed)
+    # Folds over recordings (by work, stratified by composer), then their
+    # windows: every row, the notes reference included, sees the same folds.
+    rec_folds = grouped_folds(rec_groups, [r.composer for r in recordings],
+                              n_splits=args.folds, n_repeats=args.repeats,
+                              random_state=args.seed)
+    folds = expand_folds(rec_folds, owner)
     n_classes = len(dataset.composers)
+    fit_start = time.perf_counter()
     probas = {}
     for row, keep in _AUDIO_ROWS.items():
         cols = np.array([keep(n) for n in names])
         probas[row] = oof_probabilities(lambda: default_pipeline(args.C), X[:, cols], y, folds,
                                         n_classes)
-    probas["notes (score-level reference, not audio)"] = oof_probabilities(
-        lambda: default_pipeline(args.C), notes, y, folds, n_classes)
+    probas[NOTES_ROW] = oof_probabilities(lambda: default_pipeline(args.C), notes, y, folds,
+                                          n_classes)
+    fit_seconds = time.perf_counter() - fit_start
     scores = score_rows(probas, y, windows.recording_ids, groups, random_state=args.seed)
     _, rec_ids = recording_scores(next(iter(probas.values())), y, windows.recording_ids)
-    rec_groups = np.array([by_id[int(i)].group for i in rec_ids])
+    vote_groups = rec_groups[[position[int(i)] for i in rec_ids]]
     text = (f"Grouped {args.folds}-fold CV x {args.repeats} repeats on the {args.dataset} corpus "
             f"({len(recordings)} recordings, {len(set(groups))} works, {args.windows} windows "
             f"of {dataset.length:g} s per recording; StandardScaler + "
-            f"LogisticRegression(C={args.C}); 95 % intervals: bootstrap over works)\n\n")
-    text += table(scores, "stats-406", rec_groups)
-    best = max((s for n, s in scores.items() if not n.startswith("notes")),
+            f"LogisticRegression(C={args.C}); folds by work, stratified by composer; "
+            f"95 % intervals: bootstrap over works; `notes` is the score-level reference, "
+            f"not an audio baseline)\n\n")
+    text += table(scores, REFERENCE_ROW, vote_groups)
+    best = max((s for n, s in scores.items() if n != NOTES_ROW),
                key=lambda s: s.recording.estimate)
-    ref = scores["notes (score-level reference, not audio)"].recording
+    ref = scores[NOTES_ROW].recording
     text += (f"\nBest audio row: {best.name}, recording accuracy {best.recording.estimate:.2f} = "
              f"{best.recording.estimate / ref.estimate:.2f} of the notes reference "
              f"({ref.estimate:.2f}).\n")
@@ -229,8 +287,23 @@ def main(argv=None) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "ablation.md").write_text(text)
-    print(f"wrote {out / 'ablation.md'} ({time.perf_counter() - t0:.0f} s; "
-          f"{len(NOTE_FEATURE_NAMES)} note features, {X.shape[1]} audio features)")
+    base = {
+        "command": "python -m baselines.grouped_cv", "argv": list(argv or []),
+        "model": "logreg", "task": "composer", "corpus_name": args.dataset,
+        "args": vars(args), "seed": args.seed, "seeds": [args.seed],
+        "versions": runs.package_versions(), "dataset_fingerprint": dataset.fingerprint,
+        "finished": True, "wall_seconds": time.perf_counter() - t0,
+        "peak_memory_mb": runs.peak_memory_mb(), "headline_metric": "composer_accuracy",
+        "fit_seconds": fit_seconds / max(1, len(folds) * len(probas)),
+        "predict_seconds_per_1000": None, "train_windows": int(len(windows)),
+        "config": {"protocol": "cv", "folds": args.folds, "repeats": args.repeats,
+                   "windows_per_recording": args.windows, "pipeline": "StandardScaler + "
+                   f"LogisticRegression(C={args.C})"},
+    }
+    write_records(out, scores, reference=REFERENCE_ROW, recording_groups=vote_groups,
+                  base=base)
+    print(f"wrote {out / 'ablation.md'} and {len(scores)} run records "
+          f"({time.perf_counter() - t0:.0f} s)")
     return 0
 
 

@@ -15,6 +15,8 @@ data.  This module holds pure functions on arrays of group labels:
 - :func:`paired_interval`: the same for the difference of two models scored
   on the same items, resampling both with the same groups, so what they
   share cancels (a model against itself gives exactly ``[0, 0]``);
+- :func:`expand_folds`: folds of recordings as folds of their windows, so
+  every model (and the score-level reference) is scored on the same folds;
 - :func:`n_groups`, :func:`check_disjoint`.
 
 With repeated cross-validation every item is tested once per repeat; pool
@@ -37,6 +39,7 @@ __all__ = [
     "Interval",
     "ProtocolWarning",
     "check_disjoint",
+    "expand_folds",
     "grouped_folds",
     "make_folds",
     "metric_interval",
@@ -244,6 +247,33 @@ def grouped_folds(groups, y=None, *, n_splits: int = 5, n_repeats: int = 1, rand
             check_disjoint(codes[train], codes[test], what=f"fold {fold} of repeat {repeat}")
             folds.append(Fold(repeat, fold, np.asarray(train), np.asarray(test)))
     return folds
+
+
+def expand_folds(folds, owner) -> list[Fold]:
+    """Folds over owners (recordings) as folds over their items (windows).
+
+    Parameters
+    ----------
+    folds : list of Fold
+        Over owners ``0 .. n_owners - 1``.
+    owner : array-like of int [shape=(n_items,)]
+        Each item's owner index.
+
+    Returns
+    -------
+    list of Fold
+        Same repeats and folds; an item is on its owner's side.
+    """
+    owner = np.asarray(owner)
+    out = []
+    for fold in folds:
+        in_test = np.zeros(int(owner.max(initial=-1)) + 1, dtype=bool)
+        in_test[fold.test] = True
+        in_train = np.zeros_like(in_test)
+        in_train[fold.train] = True
+        out.append(Fold(fold.repeat, fold.fold, np.flatnonzero(in_train[owner]),
+                        np.flatnonzero(in_test[owner])))
+    return out
 
 
 def make_folds(protocol: str, *, groups, y=None, splits=None, n_splits: int = 5,

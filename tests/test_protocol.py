@@ -9,6 +9,7 @@ from sklearn.metrics import accuracy_score
 from baselines.protocol import (
     ProtocolWarning,
     check_disjoint,
+    expand_folds,
     grouped_folds,
     make_folds,
     metric_interval,
@@ -162,3 +163,14 @@ def test_metric_interval_matches_score_interval_for_accuracy():
     d = general.as_dict("recording_accuracy")
     assert set(d) == {"recording_accuracy", "recording_accuracy_ci_low",
                       "recording_accuracy_ci_high", "recording_accuracy_n_groups"}
+
+
+def test_expand_folds_puts_windows_on_their_recordings_side():
+    y, groups = grouped_items(items_per_group=2)       # items are recordings here
+    folds = grouped_folds(groups, y, n_splits=3)
+    owner = np.repeat(np.arange(len(y)), 5)             # five windows per recording
+    windows = expand_folds(folds, owner)
+    for rec_fold, win_fold in zip(folds, windows):
+        assert sorted(set(owner[win_fold.test])) == sorted(rec_fold.test)
+        assert sorted(set(owner[win_fold.train])) == sorted(rec_fold.train)
+        assert len(win_fold.test) == 5 * len(rec_fold.test)
