@@ -11,6 +11,13 @@ with
   match, recording-level accuracy, fit seconds, predict seconds per 1,000
   windows, peak memory, training windows, seed, and the ``source`` run.json
   each row was read from;
+* each metric with its 95 % interval where the record has one
+  (``<key>_ci_low``, ``<key>_ci_high``: a bootstrap over test groups) and a
+  ``test groups`` column (``<key>_n_groups``: the works, albums or artists
+  a number rests on); the score-level ``notes`` reference labelled as not
+  an audio baseline;
+* the feature-block ablation (records with ``config.ablation``): accuracy
+  with intervals and the paired difference to its reference row;
 * a separate table of the numbers the original study reported on real
   MusicNet, never mixed with numbers measured here;
 * plots: the learning curves of every model of a task on one figure, the
@@ -66,6 +73,42 @@ TABLE_COLUMNS = (
     ("seed", ("seeds",), "seeds"),
 )
 
+#: Metrics whose ``_n_groups`` fills the ``test groups`` column, first found wins.
+GROUP_COUNT_KEYS = ("recording_accuracy", "composer_accuracy")
+
+
+def _with_interval(run, keys, kind):
+    """A metric with its interval, ``"0.6123 [0.52, 0.70]"``, where the record has one."""
+    value = _get(run, *keys)
+    if kind != "metric" or keys[0] != "metrics" or value is None:
+        return value
+    low = run["metrics"].get(f"{keys[1]}_ci_low")
+    high = run["metrics"].get(f"{keys[1]}_ci_high")
+    if low is None or high is None:
+        return value
+    return f"{format_value(value, kind)} [{low:.2f}, {high:.2f}]"
+
+
+def _test_groups(run):
+    for key in GROUP_COUNT_KEYS + (run["headline_metric"],):
+        value = run["metrics"].get(f"{key}_n_groups")
+        if value is not None:
+            return int(value)
+    return None
+
+
+def _config(run) -> dict:
+    return run.record.get("config") or {}
+
+
+def _is_ablation(run) -> bool:
+    return "ablation" in _config(run)
+
+
+def _model_label(run) -> str:
+    reference = _config(run).get("reference")
+    return f"{run['model']} (reference: {reference})" if reference else run["model"]
+
 
 def _get(run, *keys):
     """``run.record[k0][k1]...``, or None where a level is missing."""
@@ -98,10 +141,11 @@ def _is_dummy(run) -> bool:
 
 
 def _latest_per_row(runs):
-    """The newest run of each (corpus, task, model, features)."""
+    """The newest run of each (corpus, task, model, features, ablation)."""
     chosen = {}
     for run in runs:
-        key = (_corpus(run), run["task"], run["model"], run["features"])
+        key = (_corpus(run), run["task"], run["model"], run["features"],
+               _config(run).get("ablation"))
         if key not in chosen or _order(run) >= _order(chosen[key]):
             chosen[key] = run
     return chosen
@@ -139,10 +183,13 @@ def task_tables(runs) -> dict:
     are a mean of.
     """
     rows = {}
-    for (corpus, task, model, features), run in _latest_per_row(runs).items():
-        row = {"model": model, "features": features}
+    for (corpus, task, model, features, _), run in _latest_per_row(runs).items():
+        if _is_ablation(run):
+            continue
+        row = {"model": _model_label(run), "features": features}
         for title, keys, kind in TABLE_COLUMNS:
-            row[title] = _get(run, *keys)
+            row[title] = _with_interval(run, keys, kind)
+        row["test groups"] = _test_groups(run)
         row["source"] = run.source
         row["_rank"] = (0 if _is_dummy(run) else 2 if _is_cnn(run) else 1,
                         -_score(run))
@@ -209,6 +256,40 @@ def cnn_table(runs) -> pd.DataFrame:
         row["source"] = run.source
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def ablation_tables(runs) -> dict:
+    """``{(corpus, ablation): markdown}`` of the ablation records, newest per row."""
+    rows = {}
+    for run in _latest_per_row(runs).values():
+        if not _is_ablation(run):
+            continue
+        m = run["metrics"]
+
+        def cell(key):
+            if m.get(key) is None:
+                return "-"
+            low, high = m.get(f"{key}_ci_low"), m.get(f"{key}_ci_high")
+            sign = "+" if key.endswith("_diff") else ""
+            text = f"{m[key]:{sign}.2f}"
+            if low is not None and high is not None:
+                text += f" [{low:{sign}.2f}, {high:{sign}.2f}]"
+            return text
+
+        reference = _config(run).get("ablation_reference", "")
+        rows.setdefault((_corpus(run), _config(run)["ablation"], reference), []).append((
+            run["features"], cell("composer_accuracy"), cell("recording_accuracy"),
+            str(_test_groups(run) or "-"), cell("recording_accuracy_diff"),
+            _config(run).get("pipeline", run["model"]), run.source))
+    tables = {}
+    for (corpus, name, reference), items in sorted(rows.items()):
+        lines = ["| features | window accuracy | recording accuracy | test groups | "
+                 f"recording accuracy minus {reference} (paired) | model | source |",
+                 "|---|---|---|---|---|---|---|"]
+        for features, *cells, source in sorted(items, key=lambda r: r[0] != reference):
+            lines.append("| " + " | ".join([features, *cells, f"`{source}`"]) + " |")
+        tables[(corpus, name)] = "\n".join(lines)
+    return tables
 
 
 def reported_table() -> str:
@@ -369,6 +450,7 @@ def render_report(results_dir, out=None, *, plots=True, runs=None) -> str:
     latest = list(_latest_per_row(runs).values())
     tables = task_tables(runs)
     formats = {title: kind for title, _, kind in TABLE_COLUMNS}
+    formats["test groups"] = "integer"
 
     def rel(path):
         return Path(os.path.relpath(path, out.parent)).as_posix()
@@ -397,6 +479,12 @@ def render_report(results_dir, out=None, *, plots=True, runs=None) -> str:
     for (corpus, task), frame in tables.items():
         lines += [f"## Task: {task} ({corpus})", "",
                   _markdown_table(frame, formats), ""]
+    for (corpus, name), table in ablation_tables(runs).items():
+        lines += [f"## Ablation: {name} ({corpus})", "",
+                  "Each row adds or removes a block of the `stats` features under one "
+                  "pipeline and the same folds; intervals are 95 % bootstrap intervals "
+                  "over test groups (works), the last column a paired interval on the "
+                  "difference to the reference row.", "", table, ""]
     cnn_runs = sorted((r for r in latest if _is_cnn(r)),
                       key=lambda r: (_corpus(r), r["task"], r["model"]))
     if cnn_runs:

@@ -228,3 +228,36 @@ def test_update_readme_without_markers_is_an_error(tmp_path):
     with pytest.raises(ValueError, match="no '<!-- results:begin -->'"):
         update_readme(readme, "## Task: x\n", source="results/README.md")
     assert readme.read_text() == "# no block\n"
+
+
+def test_intervals_group_counts_notes_and_ablation(tmp_path):
+    root = tmp_path / "results"
+    with_ci = {"composer_accuracy": 0.5, "composer_accuracy_ci_low": 0.41,
+               "composer_accuracy_ci_high": 0.6, "recording_accuracy": 0.55,
+               "recording_accuracy_ci_low": 0.4, "recording_accuracy_ci_high": 0.7,
+               "recording_accuracy_n_groups": 53}
+    _write_run(root, "logreg", model="logreg", features="stats", task="composer",
+               metrics=with_ci)
+    record = _write_run(root, "notes", model="notes", features="notes", task="composer",
+                        metrics=with_ci, confusion=False, per_instrument=False)
+    record["config"] = {"reference": "score-level, not an audio baseline"}
+    records.write_run(root / "notes", record)
+    for name, diff in (("stats-406", None), ("stats", 0.08)):
+        rec = _write_run(root, f"abl-{name}", model="logreg", features=name,
+                         task="composer", metrics=with_ci)
+        rec["config"] = {"ablation": "feature blocks", "ablation_reference": "stats-406"}
+        if diff is not None:
+            rec["metrics"].update(recording_accuracy_diff=diff,
+                                  recording_accuracy_diff_ci_low=-0.02,
+                                  recording_accuracy_diff_ci_high=0.19)
+        records.write_run(root / f"abl-{name}", rec)
+    text = report.render_report(root, plots=False)
+    composer = text.split("## Task: composer")[1].split("##")[0]
+    assert "| logreg | stats | 0.5000 [0.41, 0.60] |" in composer
+    assert "0.5500 [0.40, 0.70]" in composer and "| 53 |" in composer
+    assert "notes (reference: score-level, not an audio baseline)" in composer
+    assert "abl-" not in composer  # ablation rows have their own table
+    ablation = text.split("## Ablation: feature blocks")[1]
+    lines = [line for line in ablation.splitlines() if line.startswith("| stats")]
+    assert lines[0].startswith("| stats-406 |") and "| - |" in lines[0]
+    assert "+0.08 [-0.02, +0.19]" in lines[1]
