@@ -1,5 +1,6 @@
 # Two entry points, each working from a fresh clone with only Python 3.10+:
-#   make demo   install the package and run the main job on the default corpus
+#   make demo   install the package, train and score on the default corpus on
+#               this machine, print the table; files go to demo-results/
 #   make test   install with the test extras and run the test suite (+ asv quick)
 # Installs into the active virtual environment if there is one, else into
 # .venv (created here, so a PEP 668 "externally managed" Python still works).
@@ -36,6 +37,9 @@ TORCH_SPEC ?= torch --index-url https://download.pytorch.org/whl/cpu
 endif
 
 DEMO_ARGS ?=
+# The demo computes on this machine: its runs go to a git-ignored folder, so
+# the points committed under results/ (computed elsewhere) are never reused.
+DEMO_OUT ?= demo-results
 
 # Every number under results/: each classical model on each task (and SGD on
 # the study's spectrogram images), the small CNN (the study's full network where a GPU is present), the performance
@@ -48,8 +52,9 @@ RESULT_TASKS ?= composer instruments joint
 
 demo: $(STAMPS)/core
 	$(PY) -m baselines.data.render
-	$(PY) -m baselines.learning_curve knn $(DEMO_ARGS)
-	$(PY) -m baselines.report --readme README.md
+	$(PY) -m baselines.learning_curve knn --out $(DEMO_OUT) $(DEMO_ARGS)
+	$(PY) -m baselines.report --results $(DEMO_OUT)
+	@echo "demo run files: $(DEMO_OUT)/ (git-ignored; rerun to resume, delete it to start over)"
 
 test: $(STAMPS)/test
 	$(PY) -m pytest

@@ -14,24 +14,24 @@ not by the number of epochs or recordings.
 - :class:`FrameSource`: features of windows from cached frames, with a small
   in-memory LRU of recordings.
 - :func:`window_features`: features of many windows, joblib over recordings.
-- ``python -m baselines.streaming --measure-memory``: peak memory of one
-  epoch on the default corpus and on a corpus four times its size.
+
+Balancing and drawing live in :mod:`baselines.sampling`; the memory
+measurement (``python -m performance_report.streaming_memory``) in
+:mod:`performance_report.streaming_memory`.
 """
 
 from __future__ import annotations
 
-import argparse
 import math
 import numbers
-import sys
 from collections import OrderedDict
 
 import numpy as np
-from imblearn.over_sampling import RandomOverSampler
-from imblearn.under_sampling import RandomUnderSampler
 from joblib import Parallel, delayed
 
-from baselines.data.windows import DEFAULT_WINDOW_SECONDS, Windows, draw_windows
+from baselines.data.windows import DEFAULT_WINDOW_SECONDS, Windows
+# balance_indices and epoch_seed are re-exported: their home is baselines.sampling.
+from baselines.sampling import balance_indices, balanced_windows, epoch_seed  # noqa: F401
 
 __all__ = [
     "StreamingSampler",
@@ -39,8 +39,6 @@ __all__ = [
     "window_features",
     "balance_indices",
     "epoch_seed",
-    "measure_epoch_memory",
-    "main",
 ]
 
 
@@ -200,117 +198,6 @@ def window_features(extractor, windows: Windows, recordings, *, cache=None,
 
 
 # ---------------------------------------------------------------------------
-# Balancing
-
-
-def epoch_seed(random_state, epoch: int) -> int:
-    """A 32-bit seed for ``epoch``, derived from ``random_state`` alone."""
-    if not isinstance(random_state, numbers.Integral):
-        raise ValueError(f"random_state={random_state!r} must be an int here")
-    sequence = np.random.SeedSequence([int(random_state), int(epoch)])
-    return int(sequence.generate_state(1)[0])
-
-
-def _split_targets(y, target: dict):
-    counts = {c: int(n) for c, n in zip(*np.unique(y, return_counts=True))}
-    unknown = set(target) - set(counts)
-    if unknown:
-        raise ValueError(f"sampling_strategy names classes not present: {sorted(unknown)}")
-    under = {c: int(n) for c, n in target.items() if n <= counts[c]}
-    over = {c: int(n) for c, n in target.items() if n > counts[c]}
-    return under, over
-
-
-def balance_indices(y, *, cap=85, strategy="under-over", random_state=None) -> np.ndarray:
-    """Resample the indices of ``y`` to balance its classes.
-
-    Parameters
-    ----------
-    y : array-like [shape=(n,)]
-        The class (composer) of each window.
-    cap : int, default=85
-        Target windows per class for ``"under-over"`` and ``"under"``.
-    strategy : str, dict or callable, default="under-over"
-        - ``"under-over"``: ``RandomUnderSampler`` down to ``cap``, then
-          ``RandomOverSampler`` up to ``cap``: every class gets exactly ``cap``.
-        - ``"under"``: only the first step (classes above ``cap`` cut to it).
-        - ``"over"``: ``RandomOverSampler(sampling_strategy="not majority")``.
-        - ``"none"``: no resampling.
-        - ``"under:<s>"`` / ``"over:<s>"``: that sampler with imblearn's string
-          ``sampling_strategy`` ``<s>`` (``"auto"``, ``"not minority"``, ...).
-        - a dict class -> target count, or a callable ``y -> dict`` (imblearn's
-          semantics): classes whose target is below their count are
-          undersampled, those above it oversampled.
-    random_state : int or None
-
-    Returns
-    -------
-    indices : np.ndarray [shape=(n_resampled,), dtype=int64]
-        Indices into ``y`` (repeats where oversampled), in imblearn's order.
-    """
-    y = np.asarray(y)
-    if y.ndim != 1 or len(y) == 0:
-        raise ValueError(f"y must be a non-empty 1-d array, got shape {y.shape}")
-    if not isinstance(cap, numbers.Integral) or cap < 1:
-        raise ValueError(f"cap={cap!r} must be a positive integer")
-    index = np.arange(len(y)).reshape(-1, 1)
-    seeds = np.random.SeedSequence(
-        0 if random_state is None else int(random_state)
-    ).generate_state(2)
-    under_seed, over_seed = int(seeds[0]), int(seeds[1])
-
-    def under(strategy_, idx):
-        sampler = RandomUnderSampler(sampling_strategy=strategy_, random_state=under_seed)
-        out, _ = sampler.fit_resample(idx, y[idx.ravel()])
-        return out
-
-    def over(strategy_, idx):
-        sampler = RandomOverSampler(sampling_strategy=strategy_, random_state=over_seed)
-        out, _ = sampler.fit_resample(idx, y[idx.ravel()])
-        return out
-
-    if callable(strategy):
-        strategy = strategy(y)
-        if not isinstance(strategy, dict):
-            raise ValueError("a callable strategy must return a dict class -> count")
-    if isinstance(strategy, dict):
-        lower, upper = _split_targets(y, strategy)
-        if lower:
-            index = under(lower, index)
-        if upper:
-            index = over(upper, index)
-        return index.ravel().astype(np.int64)
-    if not isinstance(strategy, str):
-        raise ValueError(
-            f"strategy={strategy!r} must be a str, dict or callable"
-        )
-    counts = {c: int(n) for c, n in zip(*np.unique(y, return_counts=True))}
-    if strategy in ("under-over", "under"):
-        index = under({c: min(n, cap) for c, n in counts.items()}, index)
-        if strategy == "under-over":
-            now = {c: int((y[index.ravel()] == c).sum()) for c in counts}
-            upper = {c: cap for c, n in now.items() if n < cap}
-            if upper:
-                index = over(upper, index)
-    elif strategy == "over":
-        if len(counts) > 1:
-            index = over("not majority", index)
-    elif strategy == "none":
-        pass
-    elif strategy.startswith("under:"):
-        index = under(strategy.split(":", 1)[1], index)
-    elif strategy.startswith("over:"):
-        index = over(strategy.split(":", 1)[1], index)
-    else:
-        raise ValueError(
-            f"strategy={strategy!r} is not one of 'under-over', 'under', 'over', "
-            "'none', 'under:<imblearn strategy>', 'over:<imblearn strategy>', a "
-            "dict or a callable"
-        )
-    return index.ravel().astype(np.int64)
-
-
-# ---------------------------------------------------------------------------
 # The sampler
 
 
@@ -414,43 +301,29 @@ class StreamingSampler:
             return self.extractor.hop_length / self.extractor.sr
         return None
 
-    def _draws_per_recording(self) -> list[int]:
-        if self.windows_per_recording is not None:
-            return [int(self.windows_per_recording)] * len(self.train_recordings)
-        per_composer = {}
-        for r in self.train_recordings:
-            per_composer[r.composer] = per_composer.get(r.composer, 0) + 1
-        return [max(1, math.ceil(self.cap_ / per_composer[r.composer]))
-                for r in self.train_recordings]
-
     def epoch_windows(self, epoch: int) -> Windows:
         """The balanced, shuffled windows of ``epoch`` (no features).
 
         The same ``(random_state, epoch)`` always gives the same windows.
         """
-        seed = epoch_seed(self.random_state, epoch)
-        rng = np.random.default_rng(seed)
-        pool = draw_windows(
-            self.train_recordings, self._draws_per_recording(), length=self.length,
-            grid=self.grid_, programs=self.programs, random_state=rng,
+        return balanced_windows(
+            self.train_recordings, cap=self.cap_, programs=self.programs,
+            length=self.length, grid=self.grid_, strategy=self.strategy,
+            windows_per_recording=self.windows_per_recording,
+            seed=epoch_seed(self.random_state, epoch),
         )
-        keep = balance_indices(
-            pool.composers.astype(str), cap=self.cap_, strategy=self.strategy,
-            random_state=seed,
-        )
-        return pool[rng.permutation(keep)]
 
     def composer_index(self, composers) -> np.ndarray:
         """Indices of composer names in :attr:`composers`."""
         lookup = {c: i for i, c in enumerate(self.composers)}
         return np.array([lookup[c] for c in composers], dtype=np.int64)
 
-    def iter_batches(self, epoch: int):
-        """Mini-batches of ``epoch``: ``(X, y_composer, Y_instruments)``.
+    def iter_window_batches(self, epoch: int):
+        """Mini-batches of ``epoch``: ``(X, windows)``.
 
-        ``X`` is float32 features sliced from cached frames; ``y_composer``
-        indexes :attr:`composers`; ``Y_instruments`` is uint8 multi-hot over
-        :attr:`programs`.
+        ``X`` is float32 features sliced from cached frames; ``windows`` the
+        :class:`Windows` they come from, whose annotations a task turns into
+        targets (:meth:`baselines.tasks.Task.targets`).
         """
         if self.extractor is None:
             raise ValueError("iter_batches needs an extractor")
@@ -462,129 +335,14 @@ class StreamingSampler:
         windows = self.epoch_windows(epoch)
         for start in range(0, len(windows), self.batch_size):
             batch = windows[start:start + self.batch_size]
-            yield (self._source.features(batch), self.composer_index(batch.composers),
-                   batch.instruments)
+            yield self._source.features(batch), batch
 
+    def iter_batches(self, epoch: int):
+        """Mini-batches of ``epoch``: ``(X, y_composer, Y_instruments)``.
 
-# ---------------------------------------------------------------------------
-# Memory measurement
-
-
-def _peak_rss_mb() -> float:
-    import resource
-
-    kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return kb / 1024.0
-
-
-def measure_epoch_memory(sampler: StreamingSampler, epoch: int = 0,
-                         model=None, classes=None) -> dict:
-    """Peak memory of one epoch of ``sampler`` (and ``partial_fit`` if given).
-
-    Uses ``tracemalloc`` (Python-level allocations, including numpy's), which
-    isolates the epoch from what the process held before.
-
-    Returns
-    -------
-    dict
-        ``peak_mb``, ``windows``, ``batches``, ``recordings``.
-    """
-    import tracemalloc
-
-    tracemalloc.start()
-    try:
-        n_windows = n_batches = 0
-        for X, y, Y in sampler.iter_batches(epoch):
-            if model is not None:
-                model.partial_fit(X, y, classes=classes)
-            n_windows += len(X)
-            n_batches += 1
-            del X, y, Y
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    return {
-        "peak_mb": peak / 2**20,
-        "windows": n_windows,
-        "batches": n_batches,
-        "recordings": len(sampler.train_recordings),
-    }
-
-
-def repeated_recordings(recordings, factor: int, *, id_step: int = 10**7) -> list:
-    """``recordings`` repeated ``factor`` times, copy ``k`` under ids shifted by
-    ``k * id_step``: a corpus ``factor`` times the size for memory and cost
-    measurements, sharing the originals' files (and so their cached frames).
-    """
-    import dataclasses
-
-    return [r if k == 0 else dataclasses.replace(r, id=r.id + k * id_step)
-            for k in range(int(factor)) for r in recordings]
-
-
-def main(argv=None) -> int:
-    """``python -m baselines.streaming --measure-memory``."""
-    parser = argparse.ArgumentParser(
-        prog="python -m baselines.streaming",
-        description="Peak memory of one streaming epoch on the default corpus "
-        "and on a corpus four times its size (its recordings repeated, each "
-        "copy drawn from as a separate recording).",
-    )
-    parser.add_argument("--measure-memory", action="store_true",
-                        help="measure and print the peak memory (default: off)")
-    parser.add_argument("--dataset", default="default",
-                        help="default, small, or musicnet (with --root) (default: default)")
-    parser.add_argument("--root", default=None, help="MusicNet root (default: none)")
-    parser.add_argument("--features", default="stats", help="feature set (default: stats)")
-    parser.add_argument("--factors", default="1,4",
-                        help="corpus size multiples to measure (default: 1,4)")
-    parser.add_argument("--windows-per-recording", type=int, default=20,
-                        help="windows drawn per training recording (default: 20)")
-    parser.add_argument("--batch-size", type=int, default=1000,
-                        help="mini-batch size (default: 1000)")
-    parser.add_argument("--model", default="sgd-hinge",
-                        help="model fed by partial_fit during the epoch (default: sgd-hinge)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
-    args = parser.parse_args(argv)
-    if not args.measure_memory:
-        parser.print_help()
-        return 0
-    from baselines.datasets import load_dataset, make_feature_extractor
-    from baselines.models import make_model, output_classes
-
-    dataset = load_dataset(args.dataset, root=args.root, seed=args.seed)
-    extractor = make_feature_extractor(args.features)
-    cache = dataset.frame_cache()
-    base = list(dataset.train)
-    for factor in (int(f) for f in args.factors.split(",")):
-        recordings = repeated_recordings(base, factor)
-        sampler = StreamingSampler(
-            recordings, extractor, composers=dataset.composers, programs=dataset.programs,
-            windows_per_recording=args.windows_per_recording, batch_size=args.batch_size,
-            # No balancing: the epoch grows with the corpus, the harder case.
-            strategy="none", cache=cache,
-            random_state=args.seed,
-        )
-        model = make_model(args.model, "composer", random_state=args.seed)
-        classes = output_classes("composer", len(dataset.composers), len(dataset.programs))
-        # Warm the frame cache, filterbanks and compiled code first, so the
-        # epoch measures slicing and fitting, not one-off set-up.
-        for r in base:
-            load_recording_frames(extractor, r, cache)
-        warm = StreamingSampler(
-            base[:2], extractor, composers=dataset.composers, programs=dataset.programs,
-            windows_per_recording=2, strategy="none", cache=cache, random_state=args.seed)
-        measure_epoch_memory(warm, 0, model=make_model(args.model, "composer"),
-                             classes=output_classes("composer", len(dataset.composers), 0))
-        result = measure_epoch_memory(sampler, 0, model=model, classes=classes)
-        print(
-            f"x{factor}: {result['recordings']} recordings, {result['windows']} windows "
-            f"in {result['batches']} batches: peak {result['peak_mb']:.1f} MB "
-            f"(tracemalloc); process peak RSS so far {_peak_rss_mb():.0f} MB"
-        )
-        sys.stdout.flush()
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+        ``X`` is float32 features sliced from cached frames; ``y_composer``
+        indexes :attr:`composers`; ``Y_instruments`` is uint8 multi-hot over
+        :attr:`programs`.
+        """
+        for X, batch in self.iter_window_batches(epoch):
+            yield X, self.composer_index(batch.composers), batch.instruments

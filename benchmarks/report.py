@@ -285,6 +285,7 @@ def streaming_memory(profile, models_to_run=("sgd-hinge",), factors=(1, 4)) -> l
     from baselines import models as registry
     from baselines import streaming
     from benchmarks import bench_streaming as bs
+    from performance_report.streaming_memory import repeated_recordings
 
     train, extractor, composers, programs = bs.streaming_setup()
     bs.warm_frame_cache(train, extractor)
@@ -293,7 +294,7 @@ def streaming_memory(profile, models_to_run=("sgd-hinge",), factors=(1, 4)) -> l
     windows_per_recording = -(-2 * batch_size // len(train))
 
     def sampler_for(factor):
-        recordings = streaming.repeated_recordings(train, factor, id_step=step)
+        recordings = repeated_recordings(train, factor, id_step=step)
         return streaming.StreamingSampler(
             recordings, extractor, composers=composers, programs=programs,
             windows_per_recording=windows_per_recording, strategy="none",

@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from . import filterbanks
+from .cache import cache_root
 from .stft import iter_power_chunks, n_frames, power_frames
 
 __all__ = [
@@ -258,15 +259,6 @@ def window_products(frames: RecordingFrames, products, starts, n_samples: int) -
 
 
 # ---------------------------------------------------------------- disk cache
-
-def cache_root() -> Path:
-    """``$MUSIC_BASELINES_CACHE``, else ``$XDG_CACHE_HOME/music-baselines``
-    (default ``~/.cache/music-baselines``)."""
-    env = os.environ.get("MUSIC_BASELINES_CACHE")
-    if env:
-        return Path(env).expanduser()
-    xdg = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(xdg) / "music-baselines"
 
 
 def _atomic_save(path: Path, array: np.ndarray) -> None:

@@ -6,7 +6,6 @@ import pytest
 from baselines.streaming import (
     StreamingSampler,
     balance_indices,
-    measure_epoch_memory,
     window_features,
 )
 
@@ -138,6 +137,7 @@ def test_batches_slice_cached_frames_like_transform(dataset, extractor, tmp_path
 
 def test_memory_measurement_reports_a_peak(dataset, extractor, tmp_path):
     from baselines.models import make_model
+    from performance_report.streaming_memory import measure_epoch_memory
 
     sampler = sampler_for(dataset, extractor, cache=tmp_path, cap=10)
     model = make_model("sgd-hinge", "composer", random_state=0)

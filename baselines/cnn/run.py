@@ -21,7 +21,7 @@ from baselines.cnn.frontend import HOP_LENGTH, SR
 from baselines.cnn.model import PRESETS
 from baselines.cnn.train import TrainConfig, build_data, resolve_device, train
 from baselines.curves import Curve, plot_learning_curves
-from baselines.learning_curve import CURVE_METRIC
+from baselines.tasks import get_task
 from baselines.runs import package_versions, peak_memory_mb
 
 #: ``train``'s timing keys that go to the record's ``device`` block (as named
@@ -126,7 +126,7 @@ def run_command(args, argv=None) -> int:
     result = train(config, data, progress=progress, on_epoch=on_epoch, state=state)
     points, metrics, timing = result["points"], result["metrics"], result["timing"]
     points_frame = write_points(points, folder / "points.csv", **columns)
-    headline = CURVE_METRIC[args.task]
+    headline = get_task(args.task).headline_metric
     plot_learning_curves([Curve(model_name, points_frame)], folder / "curve.png",
                          metric=headline, title=title)
     flat, detail = records.split_metrics(metrics)

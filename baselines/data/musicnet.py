@@ -249,6 +249,8 @@ class Recording:
         The work (catalog entry) the recording belongs to, from
         :func:`work_key`; empty when the metadata names neither catalog
         nor composition.
+    group : str
+        (property) The split group, see :attr:`group`.
     """
 
     id: int

@@ -64,6 +64,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from .ensembles import ENSEMBLES
+from .musicnet import LABEL_COLUMNS, METADATA_COLUMNS, METADATA_FILENAME
+from .musicnet import LABEL_SAMPLE_RATE as LABEL_SR
 from .works import composer_works, qualifying_composers, work_of
 
 __all__ = [
@@ -82,15 +84,6 @@ __all__ = [
 #: Bump when a change alters what a build writes; it keys the cache folder.
 BUILDER_VERSION = 5
 
-METADATA_COLUMNS = (
-    "id", "composer", "composition", "movement", "ensemble", "source",
-    "transcriber", "catalog_name", "seconds",
-)
-LABEL_COLUMNS = (
-    "start_time", "end_time", "instrument", "note", "start_beat", "end_beat",
-    "note_value",
-)
-LABEL_SR = 44100
 AUDIO_SR = 22050
 COMPLETE_MARKER = ".complete"
 _BUILD_DIR = ".build"
@@ -176,16 +169,10 @@ SMALL = CorpusSpec(
 
 
 def corpus_cache_dir() -> Path:
-    """Folder holding the rendered corpora.
+    """Folder holding the rendered corpora (:func:`features.cache.cache_root`)."""
+    from features.cache import cache_root
 
-    ``$MUSIC_BASELINES_CACHE`` if set, else ``$XDG_CACHE_HOME/music-baselines``
-    (``~/.cache/music-baselines`` by default).
-    """
-    override = os.environ.get("MUSIC_BASELINES_CACHE")
-    if override:
-        return Path(override).expanduser()
-    xdg = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(xdg) / "music-baselines"
+    return cache_root()
 
 
 def corpus_folder_name(*, small: bool = False, seed: int = 0) -> str:
@@ -610,7 +597,7 @@ def _finalise(root: Path, staging: Path, kept, spec: CorpusSpec, seed: int) -> N
                     raise FileNotFoundError(f"recording {rec['id']}: {src} is missing")
             rows.append([rec[c] for c in METADATA_COLUMNS])
     rows.sort(key=lambda r: r[0])
-    _replace_write(root / "musicnet_metadata.csv", _csv_bytes(METADATA_COLUMNS, rows))
+    _replace_write(root / METADATA_FILENAME, _csv_bytes(METADATA_COLUMNS, rows))
     _replace_write(
         root / COMPLETE_MARKER,
         json.dumps({"builder_version": BUILDER_VERSION, "spec": spec.name, "seed": seed,

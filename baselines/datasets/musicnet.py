@@ -1,16 +1,16 @@
-"""Load a dataset once: corpus, class filter, recording split, held-out windows.
+"""MusicNet-kind datasets: corpus, class filter, recording split, windows.
 
-Shared by :mod:`baselines.learning_curve` and the CNN command, so every model
-is scored on the same held-out windows:
+The loader of the ``musicnet`` kind (:func:`load_musicnet`, registered with
+:func:`baselines.datasets.register_loader`), and the :class:`Dataset` it
+returns, shared by :mod:`baselines.learning_curve` and the CNN command, so
+every model is scored on the same held-out windows:
 
-- :func:`load_dataset`: the default corpus (rendered from music21 scores,
-  ``small=True`` for the test-sized one) or a MusicNet-format folder; rare
-  classes filtered out; train/test split by recording.
+- :func:`load_musicnet`: rare classes filtered out (the study's
+  thresholds); train/test split by recording (the group).
 - :meth:`Dataset.evaluation_windows`: windows drawn once per held-out
   recording with a fixed seed (the study drew 100 per test recording).
 - :meth:`Dataset.training_windows`: a fixed sample of training windows,
   balanced across composers as the streaming sampler balances an epoch.
-- :func:`make_feature_extractor`: the feature registry, with a clear error.
 - :meth:`Dataset.targets`: composer indices and instrument indicators.
 """
 
@@ -29,38 +29,19 @@ from baselines.data.windows import (
     filter_classes,
     split_recordings,
 )
+from baselines.datasets import register_loader
+from baselines.sampling import balanced_windows, epoch_seed
 
 __all__ = [
-    "DATASETS",
     "Dataset",
-    "load_dataset",
-    "make_feature_extractor",
-    "feature_names",
+    "load_musicnet",
+    "EVALUATION_WINDOWS_PER_RECORDING",
+    "STUDY_MIN_COMPOSER_RECORDINGS",
+    "STUDY_MIN_INSTRUMENT_RECORDINGS",
 ]
-
-#: ``--dataset`` values.
-DATASETS = ("default", "small", "musicnet")
 
 #: Windows drawn per held-out recording (the study drew 100).
 EVALUATION_WINDOWS_PER_RECORDING = 100
-
-
-def feature_names() -> tuple[str, ...]:
-    """The feature sets the registry offers."""
-    from features.registry import FEATURE_SETS
-
-    return tuple(FEATURE_SETS)
-
-
-def make_feature_extractor(name, **params):
-    """An extractor from :mod:`features.registry` (unknown names list the valid)."""
-    from features.registry import FEATURE_SETS, make_extractor
-
-    if name not in FEATURE_SETS:
-        raise ValueError(
-            f"unknown features {name!r}; valid feature sets: {', '.join(FEATURE_SETS)}"
-        )
-    return make_extractor(name, **params)
 
 
 #: The original MusicNet study's class filter: composers with fewer than 5
@@ -116,6 +97,22 @@ class Dataset:
         ]
 
     @property
+    def kind(self) -> str:
+        """The dataset kind (:mod:`baselines.data.registry`) this class loads."""
+        return "musicnet"
+
+    @property
+    def classes(self) -> tuple[str, ...]:
+        """The classes training windows are balanced over: the composers."""
+        return self.composers
+
+    def describe(self) -> dict:
+        """What a run record says about the data: root, split, vocabularies."""
+        return {"root": str(self.root), "train_recordings": [r.id for r in self.train],
+                "test_recordings": [r.id for r in self.test],
+                "composers": list(self.composers), "instruments": self.instrument_names}
+
+    @property
     def recordings(self) -> tuple:
         return tuple(self.train) + tuple(self.test)
 
@@ -145,20 +142,17 @@ class Dataset:
         recording, balanced with imbalanced-learn), with ``cap = ceil(n_windows
         / n_composers)`` and then cut to exactly ``n_windows``.
         """
-        from baselines.streaming import StreamingSampler
-
         if n_windows < len(self.composers):
             raise ValueError(
                 f"train size {n_windows} is smaller than the number of composers "
                 f"({len(self.composers)})"
             )
         cap = int(np.ceil(n_windows / len(self.composers)))
-        sampler = StreamingSampler(
-            self.train, None, composers=self.composers, programs=self.programs,
-            length=self.length, cap=cap, strategy=strategy, grid=grid,
-            random_state=int(random_state),
+        # Epoch 0 of a streaming sampler with this seed: the same windows.
+        windows = balanced_windows(
+            self.train, cap=cap, programs=self.programs, length=self.length, grid=grid,
+            strategy=strategy, seed=epoch_seed(int(random_state), 0),
         )
-        windows = sampler.epoch_windows(0)
         if len(windows) < n_windows:
             raise ValueError(
                 f"train size {n_windows} is larger than the {len(windows)} training "
@@ -193,18 +187,15 @@ class Dataset:
         )
 
 
-def load_dataset(name="default", *, root=None, seed=0, test_size=0.25,
-                 min_composer_recordings=None, min_instrument_recordings=None,
-                 length=DEFAULT_WINDOW_SECONDS, progress=True, n_jobs=-1) -> Dataset:
-    """Open, filter and split a corpus.
+@register_loader("musicnet")
+def load_musicnet(reader, root, *, seed=0, test_size=0.25, min_composer_recordings=None,
+                  min_instrument_recordings=None, length=DEFAULT_WINDOW_SECONDS) -> Dataset:
+    """Open, filter and split a MusicNet-kind corpus folder.
 
     Parameters
     ----------
-    name : {"default", "small", "musicnet"}
-        ``default``/``small``: the rendered default corpus (built on first
-        use); ``musicnet``: the MusicNet-format folder ``root``.
-    root : path-like, optional
-        Required for ``musicnet``; for the others, overrides the corpus folder.
+    reader : DatasetReader
+    root : Path
     seed : int
         Seed of the train/test split (ignored where the corpus has MusicNet's
         official train/test folders).
@@ -219,26 +210,11 @@ def load_dataset(name="default", *, root=None, seed=0, test_size=0.25,
     Raises
     ------
     ValueError
-        Unknown name, a missing root, fewer than two composers left after
-        filtering (from :func:`filter_classes`), or a folder that is not a
-        MusicNet-format corpus (``MusicNetFormatError``).
+        Fewer than two composers left after filtering (from
+        :func:`filter_classes`), or a folder that is not a MusicNet-format
+        corpus (``MusicNetFormatError``).
     """
-    from baselines.data.musicnet import MusicNetCorpus
-
-    if name not in DATASETS:
-        raise ValueError(f"unknown dataset {name!r}; valid datasets: {', '.join(DATASETS)}")
-    if name == "musicnet":
-        if root is None:
-            raise ValueError("dataset 'musicnet' needs a root folder (--root PATH)")
-        root = Path(root)
-        if not root.is_dir():
-            raise ValueError(f"MusicNet root {str(root)!r} is not a folder")
-    else:
-        if root is None:
-            from baselines.data.render import default_corpus
-
-            root = default_corpus(small=(name == "small"), progress=progress, n_jobs=n_jobs)
-    corpus = MusicNetCorpus(root)
+    corpus = reader.open(root)
     if len(corpus) == 0:
         raise ValueError(f"{str(root)!r} holds no MusicNet-format recordings")
     filtered = filter_classes(
@@ -258,6 +234,6 @@ def load_dataset(name="default", *, root=None, seed=0, test_size=0.25,
             f"recordings: {sorted(train_composers)}; need two"
         )
     return Dataset(
-        name=name, root=Path(root), fingerprint=corpus.fingerprint(), filtered=filtered,
+        name=reader.name, root=Path(root), fingerprint=corpus.fingerprint(), filtered=filtered,
         train=tuple(train), test=tuple(test), length=float(length), seed=int(seed),
     )

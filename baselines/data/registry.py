@@ -1,0 +1,145 @@
+"""The dataset registry: ``--dataset NAME [--root DIR]`` -> a reader.
+
+A *dataset* here is a named way to get a corpus folder and read it:
+
+- its ``kind``: the layout it reads (``"musicnet"``: wav + label csv +
+  metadata csv); a task declares the kinds it can read;
+- its ``group``: what must never fall on both sides of a train/test split
+  (``"work"``, the catalog entry, for MusicNet-kind corpora: see
+  :func:`baselines.data.musicnet.work_key`; an album or an artist
+  elsewhere); every item the reader yields has a ``group`` attribute;
+- ``open(root)``: the reader, returning a corpus whose items are mirdata-like
+  (``id``, ``split`` or None, ``group``, ``seconds``, lazy ``audio(sr)``,
+  annotations);
+- ``default_root``: where one exists, the embedded default (built on first
+  use, e.g. rendered from music21 scores), used when no ``--root`` is given.
+
+:data:`DATASET_READERS` (name -> :class:`DatasetReader`), filled by
+:func:`register_dataset`; :func:`get_dataset` raises ``ValueError`` listing
+the valid names.  ``default`` and ``small`` are the rendered default corpus
+and its test-sized version; ``musicnet`` is a MusicNet folder given by
+``--root``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from baselines.named import Registry
+
+__all__ = [
+    "DatasetReader",
+    "DATASET_READERS",
+    "register_dataset",
+    "get_dataset",
+    "dataset_names",
+]
+
+
+@dataclass(frozen=True)
+class DatasetReader:
+    """A named dataset: its kind, its split group, its reader and its default.
+
+    Attributes
+    ----------
+    name : str
+        The ``--dataset`` value.
+    kind : str
+        The layout ``open`` reads; tasks list the kinds they read.
+    group : str
+        What never straddles a split (the items' ``group`` attribute holds it).
+    description : str
+        One line for ``--help``.
+    open : callable ``(root: Path) -> corpus``
+        Reads the folder; the corpus iterates over items and has
+        ``fingerprint()``.
+    default_root : callable ``(*, progress, n_jobs) -> Path`` or None
+        The embedded default folder, built on first use; None where the
+        dataset must be given with ``--root``.
+    """
+
+    name: str
+    kind: str
+    group: str
+    description: str
+    open: Callable
+    default_root: Callable | None = None
+
+    def resolve_root(self, root=None, *, progress=True, n_jobs=-1) -> Path:
+        """``root`` if given (it must be a folder), else the embedded default.
+
+        Raises
+        ------
+        ValueError
+            No root and no embedded default, or a root that is not a folder.
+        """
+        if root is None:
+            if self.default_root is None:
+                raise ValueError(
+                    f"dataset {self.name!r} needs a root folder (--root PATH)"
+                )
+            return Path(self.default_root(progress=progress, n_jobs=n_jobs))
+        root = Path(root)
+        if not root.is_dir():
+            raise ValueError(f"{self.name} root {str(root)!r} is not a folder")
+        return root
+
+
+#: Every registered dataset, by name, in registration order.
+DATASET_READERS = Registry(DatasetReader, "dataset")
+
+
+def register_dataset(reader: DatasetReader) -> DatasetReader:
+    """Add ``reader`` to :data:`DATASET_READERS`; a second one of the same name raises."""
+    return DATASET_READERS.register(reader)
+
+
+def dataset_names() -> tuple:
+    """The registered dataset names, in registration order."""
+    return tuple(DATASET_READERS)
+
+
+def get_dataset(name) -> DatasetReader:
+    """The reader called ``name``.
+
+    Raises
+    ------
+    ValueError
+        If no dataset has that name; the message lists the valid names.
+    """
+    return DATASET_READERS.lookup(name)
+
+
+# ---------------------------------------------------------------------------
+# MusicNet-kind datasets
+
+
+def _open_musicnet(root):
+    from baselines.data.musicnet import MusicNetCorpus
+
+    return MusicNetCorpus(root)
+
+
+def _rendered_default(small):
+    def build(*, progress=True, n_jobs=-1):
+        from baselines.data.render import default_corpus
+
+        return default_corpus(small=small, progress=progress, n_jobs=n_jobs)
+
+    return build
+
+
+register_dataset(DatasetReader(
+    name="default", kind="musicnet", group="work",
+    description="the default corpus, rendered from music21 scores on first use",
+    open=_open_musicnet, default_root=_rendered_default(False)))
+register_dataset(DatasetReader(
+    name="small", kind="musicnet", group="work",
+    description="the default corpus's test-sized version",
+    open=_open_musicnet, default_root=_rendered_default(True)))
+register_dataset(DatasetReader(
+    name="musicnet", kind="musicnet", group="work",
+    description="a MusicNet-format folder, given by --root",
+    open=_open_musicnet))

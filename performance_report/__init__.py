@@ -1,0 +1,1 @@
+"""Measurement scripts: speed and memory of the library, written up as reports."""
