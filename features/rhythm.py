@@ -7,8 +7,9 @@ window:
 
 - the onset-strength envelope (librosa's default recipe: the mean over mel
   bands of the positive first difference of the window's log-mel, in dB
-  relative to the window's maximum) and its seven frame statistics
-  (``rhythm_onset_mean`` ... ``rhythm_onset_max``);
+  relative to the window's maximum): its mean, std, median, 90th
+  percentile, maximum and peakiness (maximum over mean)
+  (``rhythm_onset_mean`` ... ``rhythm_onset_peakiness``);
 - onsets picked on the envelope (local maxima over +-3 frames that rise
   ``delta`` above the local mean over +-10 frames, on the envelope scaled
   to [0, 1]): ``rhythm_onset_rate`` (per second), and the inter-onset
@@ -31,7 +32,6 @@ import numpy as np
 
 from .base import FrameExtractor
 from .spectrogram import _check_mel_params, logmel_from_mel, mel_product
-from .stats import STATISTICS, frame_statistics
 
 __all__ = ["RHYTHM_NAMES", "Rhythm", "onset_envelope", "rhythm_features"]
 
@@ -41,8 +41,10 @@ _DELTA = 0.07          # rise above the local mean, envelope scaled to [0, 1]
 _AC_BAND_EDGES = np.geomspace(0.1, 2.4, 9)  # seconds
 _AC_PEAK_RANGE = (0.2, 2.0)                 # seconds: 30 to 300 beats per minute
 
+_ONSET_STATISTICS = ("mean", "std", "median", "p90", "max", "peakiness")
+
 RHYTHM_NAMES = tuple(
-    [f"rhythm_onset_{s}" for s in STATISTICS]
+    [f"rhythm_onset_{s}" for s in _ONSET_STATISTICS]
     + ["rhythm_onset_rate", "rhythm_ioi_mean", "rhythm_ioi_std", "rhythm_ioi_cv",
        "rhythm_ac_peak", "rhythm_ac_peak_lag"]
     + [f"rhythm_ac_band_{i + 1:02d}" for i in range(len(_AC_BAND_EDGES) - 1)]
@@ -106,26 +108,31 @@ def rhythm_features(logmel: np.ndarray, *, sr: int, hop_length: int) -> np.ndarr
     frame_seconds = hop_length / sr
     seconds = t * frame_seconds
     out = np.zeros((n, len(RHYTHM_NAMES)), dtype=np.float64)
-    out[:, :7] = frame_statistics(env[:, None, :])
+    e = env.astype(np.float64)
+    mean = e.mean(axis=-1)
+    out[:, 0], out[:, 1] = mean, e.std(axis=-1)
+    out[:, 2], out[:, 3] = np.median(e, axis=-1), np.percentile(e, 90, axis=-1)
+    out[:, 4] = e.max(axis=-1)
+    out[:, 5] = np.where(mean > 0, out[:, 4] / np.where(mean > 0, mean, 1.0), 0.0)
     peaks = _peaks(env)
-    out[:, 7] = peaks.sum(axis=-1) / seconds
+    out[:, 6] = peaks.sum(axis=-1) / seconds
     for i in range(n):
         ioi = np.diff(np.flatnonzero(peaks[i])) * frame_seconds
         if len(ioi):
-            out[i, 8], out[i, 9] = ioi.mean(), ioi.std()
-            out[i, 10] = out[i, 9] / out[i, 8]
+            out[i, 7], out[i, 8] = ioi.mean(), ioi.std()
+            out[i, 9] = out[i, 8] / out[i, 7]
     ac = _autocorrelation(env)
     lags = np.arange(t) * frame_seconds
     in_range = (lags >= _AC_PEAK_RANGE[0]) & (lags <= _AC_PEAK_RANGE[1])
     if in_range.any():
         window = np.where(in_range, ac, -np.inf)
         best = window.argmax(axis=-1)
-        out[:, 11] = ac[np.arange(n), best]
-        out[:, 12] = np.where(out[:, 11] > 0, lags[best], 0.0)  # no pulse, no period
+        out[:, 10] = ac[np.arange(n), best]
+        out[:, 11] = np.where(out[:, 10] > 0, lags[best], 0.0)  # no pulse, no period
     for b, (lo, hi) in enumerate(zip(_AC_BAND_EDGES[:-1], _AC_BAND_EDGES[1:])):
         band = (lags >= lo) & (lags < hi)
         if band.any():
-            out[:, 13 + b] = ac[:, band].mean(axis=-1)
+            out[:, 12 + b] = ac[:, band].mean(axis=-1)
     return out.astype(np.float32)
 
 
@@ -142,7 +149,7 @@ class Rhythm(FrameExtractor):
     fmax : float or None, default=None
     top_db : float or None, default=80.0
 
-    Output: ``(n_windows, 21)``, names :data:`RHYTHM_NAMES`.
+    Output: ``(n_windows, 20)``, names :data:`RHYTHM_NAMES`.
     """
 
     def __init__(self, *, sr=22050, n_fft=2048, hop_length=512, n_mels=128, fmin=0.0,

@@ -76,14 +76,14 @@ class SummaryStatistics(FrameExtractor):
         (``librosa.feature.tonnetz`` of the chroma frames): block ``tonnetz``
         (needs ``n_chroma=12``).
     rhythm : bool, default=True
-        Add the 21 rhythm statistics of :mod:`features.rhythm` (onset
+        Add the 20 rhythm statistics of :mod:`features.rhythm` (onset
         strength, onset rate, inter-onset spread, onset autocorrelation).
     key_chroma : bool, default=True
         Add the 32 key-normalised chroma statistics of
         :mod:`features.keychroma` (needs ``n_chroma=12``).
 
     Output has ``7 * (n_mfcc + n_chroma + n_mfcc * deltas + 6 * tonnetz)
-    + 21 * rhythm + 32 * key_chroma`` columns (459 by default; 406, FMA's
+    + 20 * rhythm + 32 * key_chroma`` columns (458 by default; 406, FMA's
     recipe, with ``rhythm=False, key_chroma=False``: the ``stats-406`` set),
     named by ``get_feature_names_out``: ``mfcc_mean_01`` ...
     ``chroma_max_12``, ``mfcc_delta_mean_01`` ..., ``tonnetz_mean_01`` ...
