@@ -28,15 +28,17 @@ from baselines.models import MODELS, label_scores, make_model
 __all__ = ["PointJob", "predict_and_score", "fit_point", "point_jobs", "fit_points"]
 
 
-def predict_and_score(model, X, y_true, *, task, labels, groups=None, full=False) -> dict:
-    """Predict ``X`` and return the task's metrics (with the detail if ``full``)."""
+def predict_and_score(model, X, y_true, *, task, labels, groups=None, full=False,
+                      return_predictions=False):
+    """Predict ``X`` and return the task's metrics (with the detail if ``full``);
+    ``(metrics, y_pred)`` with ``return_predictions``."""
     y_pred = model.predict(X)
     scores = label_scores(model, X)
     result = task.evaluate(y_true, y_pred, scores=scores, groups=groups, labels=labels)
     if full and task.details is not None:
         result = {**result, **task.details(y_true, y_pred, scores=scores, groups=groups,
                                            labels=labels)}
-    return result
+    return (result, y_pred) if return_predictions else result
 
 
 @dataclass
@@ -109,8 +111,9 @@ def _fit_point(job: PointJob) -> dict:
     fit = _fit_streaming if streaming else _fit_offline
     rows, fit_seconds, train_windows = fit(model, job)
     t0 = time.perf_counter()
-    final = predict_and_score(model, job.X_eval, job.y_eval, task=job.task, labels=job.labels,
-                              groups=job.eval_groups, full=True)
+    final, y_pred = predict_and_score(model, job.X_eval, job.y_eval, task=job.task,
+                                      labels=job.labels, groups=job.eval_groups, full=True,
+                                      return_predictions=True)
     predict_seconds = time.perf_counter() - t0
     if not streaming:
         rows.append(_row(job.train_size, 1, job.seed, "validation",
@@ -121,6 +124,8 @@ def _fit_point(job: PointJob) -> dict:
         "fit_seconds": fit_seconds,
         "predict_seconds_per_1000": predict_seconds / len(job.X_eval) * 1000,
         "train_windows": int(train_windows),
+        # The held-out predictions, for intervals over test groups.
+        "predictions": np.asarray(y_pred).tolist(),
     }
 
 
