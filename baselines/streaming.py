@@ -22,7 +22,6 @@ measurement (``python -m performance_report.streaming_memory``) in
 
 from __future__ import annotations
 
-import math
 import numbers
 from collections import OrderedDict
 

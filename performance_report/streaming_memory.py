@@ -26,11 +26,14 @@ def _peak_rss_mb() -> float:
 
 
 def measure_epoch_memory(sampler, epoch: int = 0,
-                         model=None, classes=None) -> dict:
+                         model=None, classes=None, encode=None) -> dict:
     """Peak memory of one epoch of ``sampler`` (and ``partial_fit`` if given).
 
     Uses ``tracemalloc`` (Python-level allocations, including numpy's), which
-    isolates the epoch from what the process held before.
+    isolates the epoch from what the process held before.  ``encode(y, Y)``
+    turns a batch's composer indices and instruments into the model's
+    targets (default: the composer indices), e.g.
+    ``functools.partial(baselines.tasks.musicnet.encode_targets, "joint")``.
 
     Returns
     -------
@@ -44,7 +47,7 @@ def measure_epoch_memory(sampler, epoch: int = 0,
         n_windows = n_batches = 0
         for X, y, Y in sampler.iter_batches(epoch):
             if model is not None:
-                model.partial_fit(X, y, classes=classes)
+                model.partial_fit(X, y if encode is None else encode(y, Y), classes=classes)
             n_windows += len(X)
             n_batches += 1
             del X, y, Y

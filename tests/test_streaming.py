@@ -148,6 +148,24 @@ def test_memory_measurement_reports_a_peak(dataset, extractor, tmp_path):
     assert hasattr(model, "estimator_")
 
 
+def test_memory_measurement_feeds_the_task_targets(dataset, extractor, tmp_path):
+    from functools import partial
+
+    from baselines.models import make_model, output_classes
+    from baselines.tasks.musicnet import encode_targets
+    from performance_report.streaming_memory import measure_epoch_memory
+
+    sampler = sampler_for(dataset, extractor, cache=tmp_path, cap=10)
+    model = make_model("sgd-hinge", "joint", random_state=0)
+    classes = output_classes("joint", len(dataset.composers), len(dataset.programs))
+    result = measure_epoch_memory(sampler, model=model, classes=classes,
+                                  encode=partial(encode_targets, "joint"))
+    assert result["windows"] == 10 * len(dataset.composers)
+    # a joint model fitted on (composer, instruments) predicts both
+    assert model.predict(np.zeros((2, model.n_features_in_)))[0].shape == (
+        1 + len(dataset.programs),)
+
+
 def test_sampler_validates(dataset, extractor):
     with pytest.raises(ValueError, match="no training recordings"):
         StreamingSampler([], extractor, composers=["a"], programs=[1])
