@@ -80,6 +80,9 @@ class CurvePlan:
     protocol : dict
         ``{"name": "official"}`` or ``{"name": "cv", "folds": k, "repeats": r}``
         (:mod:`baselines.curve_cv`).
+    tune : bool
+        Choose the model's ``param_grid`` setting by grouped CV inside each
+        point's training windows (:mod:`baselines.tuning`).
     """
 
     model: str
@@ -102,6 +105,7 @@ class CurvePlan:
     run_dir: Path
     store: runs.PointStore = field(repr=False, default=None)
     protocol: dict = field(default_factory=lambda: {"name": "official"})
+    tune: bool = False
 
     @property
     def streaming(self) -> bool:
@@ -164,7 +168,7 @@ def plan_curve(model, *, task="composer", features="stats", dataset=None, root=N
                batch_size=1000, backend="loky", scheduler=None, out="results",
                min_composer_recordings=None, min_instrument_recordings=None,
                model_params=None, progress=True, n_jobs=1, protocol=None, folds=5,
-               repeats=1) -> CurvePlan:
+               repeats=1, tune=False) -> CurvePlan:
     """Check the arguments, load the data and decide the run; fits nothing.
 
     Parameters mirror ``python -m baselines.learning_curve --help``;
@@ -211,8 +215,11 @@ def plan_curve(model, *, task="composer", features="stats", dataset=None, root=N
                 min_instrument_recordings=min_instrument_recordings,
                 model_params=model_params)
     if protocol["name"] == "cv":
-        # Only cv enters the identity: official runs keep their names and points.
+        # Only cv and tuning enter the identity: official, untuned runs keep
+        # their names and points.
         args["protocol"] = protocol
+    if tune:
+        args["tune"] = True
     identity = dict(args, dataset_fingerprint=data.fingerprint,
                     extractor=repr(extractor.get_params()))
     # Sizes and seeds are left out of the name: a rerun with more of them
@@ -225,7 +232,7 @@ def plan_curve(model, *, task="composer", features="stats", dataset=None, root=N
         epochs=int(epochs), cap_strategy=cap_strategy, batch_size=int(batch_size),
         model_params=model_params, grid=grid, eval_windows=eval_w,
         y_eval=task.targets(data, eval_w), args=args, identity=identity, run_dir=run_dir,
-        store=runs.PointStore(run_dir), protocol=protocol,
+        store=runs.PointStore(run_dir), protocol=protocol, tune=bool(tune),
     )
 
 

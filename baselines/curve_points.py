@@ -60,6 +60,8 @@ class PointJob:
     y_train: np.ndarray | None = None
     sampler: object | None = None
     data: object | None = None
+    tune: bool = False
+    train_groups: np.ndarray | None = None
 
 
 def _row(size, epoch, seed, split, scores):
@@ -75,8 +77,29 @@ def fit_point(job: PointJob) -> dict:
         return _fit_point(job)
 
 
+def _tune(model, job: PointJob):
+    """With ``--tune``: the grid search over grouped folds of the training
+    windows (nested: only this point's training data), and the best setting."""
+    from sklearn.base import clone
+
+    from baselines.tuning import GroupedSearchCV, model_grid
+
+    grid = model_grid(job.model, model)
+    if not grid:
+        return None, {}  # the registry gives this model nothing to tune
+    search = GroupedSearchCV(clone(model), grid, random_state=job.seed)
+    search.fit(job.X_train, job.y_train, groups=job.train_groups)
+    return search, search.best_params_
+
+
 def _fit_streaming(model, job: PointJob):
     rows, fit_seconds = [], 0.0
+    if job.tune:
+        # Choose on a fixed sample of training windows, then stream with it.
+        t0 = time.perf_counter()
+        _, best = _tune(model, job)
+        model.set_params(**best)
+        fit_seconds += time.perf_counter() - t0
     score = dict(task=job.task, labels=job.labels)
     for epoch in range(1, job.epochs + 1):
         held = None
@@ -97,7 +120,11 @@ def _fit_streaming(model, job: PointJob):
 
 def _fit_offline(model, job: PointJob):
     t0 = time.perf_counter()
-    model.fit(job.X_train, job.y_train)
+    search = _tune(model, job)[0] if job.tune else None
+    if search is not None:
+        model = search  # refitted on all the training windows with the best setting
+    else:
+        model.fit(job.X_train, job.y_train)
     fit_seconds = time.perf_counter() - t0
     rows = [_row(job.train_size, 1, job.seed, "train",
                  predict_and_score(model, job.X_train, job.y_train, task=job.task,
@@ -137,13 +164,28 @@ def point_jobs(plan, todo, *, n_jobs=1, progress=True) -> list:
     cache = data.frame_cache()
     X_eval = window_features(plan.extractor, plan.eval_windows, data.test, cache=cache,
                              n_jobs=n_jobs, progress=progress, desc="held-out features")
+    tune = bool(getattr(plan, "tune", False))
     common = dict(model=plan.model, model_params=plan.model_params, task=task,
                   labels=task.labels(data), output_classes=task.output_classes(data),
                   X_eval=X_eval, y_eval=plan.y_eval,
-                  eval_groups=plan.eval_windows.recording_ids)
+                  eval_groups=plan.eval_windows.recording_ids, tune=tune)
+    group_of = {r.id: r.group for r in data.train}
+
+    def training_sample(s):
+        train_w = data.training_windows(max(plan.sizes), grid=plan.grid,
+                                        strategy=plan.cap_strategy, random_state=s)
+        X_train = window_features(plan.extractor, train_w, data.train, cache=cache,
+                                  n_jobs=n_jobs, progress=progress,
+                                  desc=f"training features (seed {s})")
+        groups = np.array([str(group_of[int(i)]) for i in train_w.recording_ids])
+        return X_train, task.targets(data, train_w), groups
+
     if plan.streaming:
+        # With --tune, a fixed training sample per seed chooses the setting.
+        samples = {s: training_sample(s) for s in {s for _, s in todo}} if tune else {}
         return [PointJob(
             train_size=size, seed=s, epochs=plan.epochs, data=data, **common,
+            **(dict(zip(("X_train", "y_train", "train_groups"), samples[s])) if tune else {}),
             sampler=StreamingSampler(
                 data.train, plan.extractor, composers=data.classes, programs=data.programs,
                 windows_per_epoch=size, length=data.length, strategy=plan.cap_strategy,
@@ -154,14 +196,10 @@ def point_jobs(plan, todo, *, n_jobs=1, progress=True) -> list:
         sizes_s = [size for size, s2 in todo if s2 == s]
         if not sizes_s:
             continue
-        train_w = data.training_windows(max(plan.sizes), grid=plan.grid,
-                                        strategy=plan.cap_strategy, random_state=s)
-        X_train = window_features(plan.extractor, train_w, data.train, cache=cache,
-                                  n_jobs=n_jobs, progress=progress,
-                                  desc=f"training features (seed {s})")
-        y_train = task.targets(data, train_w)
+        X_train, y_train, groups = training_sample(s)
         jobs.extend(PointJob(train_size=size, seed=s, epochs=1, **common,
-                             X_train=X_train[:size], y_train=y_train[:size])
+                             X_train=X_train[:size], y_train=y_train[:size],
+                             train_groups=groups[:size])
                     for size in sizes_s)
     return jobs
 

@@ -306,6 +306,10 @@ def build_parser():
                         help="official: the corpus's own train/test split; cv: grouped "
                         "k-fold cross-validation over all recordings, by work (default: cv "
                         "on an embedded corpus, official with --root)")
+    parser.add_argument("--tune", action="store_true",
+                        help="choose the model's hyperparameters (its registry param_grid) "
+                        "by grouped cross-validation inside each training set only "
+                        "(default: the registry's fixed setting)")
     parser.add_argument("--folds", type=int, default=5,
                         help="folds of --protocol cv (default: 5)")
     parser.add_argument("--repeats", type=int, default=1,
@@ -330,7 +334,7 @@ def main(argv=None) -> int:
             min_instrument_recordings=args.min_instrument_recordings,
             backend=args.backend, scheduler=args.scheduler, out=args.out,
             model_params=_parse_params(args.param), progress=not args.no_progress,
-            protocol=args.protocol, folds=args.folds, repeats=args.repeats,
+            protocol=args.protocol, folds=args.folds, repeats=args.repeats, tune=args.tune,
             command="python -m baselines.learning_curve " + " ".join(
                 sys.argv[1:] if argv is None else list(argv)))
     except ValueError as error:

@@ -17,7 +17,21 @@ from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clo
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
-__all__ = ["GroupedSearchCV"]
+__all__ = ["GroupedSearchCV", "model_grid"]
+
+
+def model_grid(name: str, model) -> dict:
+    """``MODELS[name].param_grid`` in ``model``'s own parameter names.
+
+    Empty when the registry gives the model no grid (nothing to tune).
+    """
+    from baselines import models
+
+    grid = dict(getattr(models.MODELS[name], "param_grid", None) or {})
+    if not grid:
+        return {}
+    search_grid = getattr(models, "search_grid", None)
+    return search_grid(model, grid) if search_grid is not None else grid
 
 
 def _best_has(attr):
