@@ -47,6 +47,8 @@ DEMO_OUT ?= demo-results
 # each run.json.
 RESULT_MODELS ?= dummy dummy-stratified knn adaboost adaboost-logistic sgd-perceptron sgd-hinge sgd-log sgd-modified-huber
 RESULT_TASKS ?= composer instruments joint
+# Reference rows (issue 10), tuned by grouped CV inside each training set.
+RESULT_TUNED_MODELS ?= logreg svc-rbf random-forest
 
 .PHONY: demo test results install install-test clean-stamps
 
@@ -64,6 +66,10 @@ results: $(STAMPS)/test
 	set -e; for task in $(RESULT_TASKS); do for model in $(RESULT_MODELS); do \
 	  $(PY) -m baselines.learning_curve $$model --task $$task --no-progress; \
 	done; done
+	set -e; for model in $(RESULT_TUNED_MODELS); do \
+	  $(PY) -m baselines.learning_curve $$model --task composer --tune --no-progress; \
+	done
+	$(PY) -m baselines.grouped_cv --out results/ablation
 	$(PY) -m baselines.learning_curve sgd-hinge --features spectrogram-128 --task composer --no-progress --n-jobs 2
 	$(PY) -m baselines.cnn --task composer --device auto --no-progress
 	$(PY) -m baselines.cnn --task joint --device auto --no-progress

@@ -190,6 +190,7 @@ def task_tables(runs) -> dict:
         for title, keys, kind in TABLE_COLUMNS:
             row[title] = _with_interval(run, keys, kind)
         row["test groups"] = _test_groups(run)
+        row["protocol"] = _config(run).get("protocol", "official")
         row["source"] = run.source
         row["_rank"] = (0 if _is_dummy(run) else 2 if _is_cnn(run) else 1,
                         -_score(run))
