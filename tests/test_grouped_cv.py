@@ -43,3 +43,12 @@ def test_recording_votes_and_table():
     assert scores["a"].recording.n_groups == 12
     text = table(scores, "a", ids // 2)
     assert "| b | 0.97 [" in text and "+0.00 [+0.00, +0.00]" in text
+
+
+def test_nested_tuning_inside_the_training_folds():
+    X, y, recordings, works = synthetic(2)
+    folds = grouped_folds(works, y, n_splits=3)
+    proba = oof_probabilities(lambda: default_pipeline(tune=True), X, y, folds, 3,
+                              groups=works)
+    assert proba.shape == (1, 120, 3)
+    assert (proba.argmax(axis=2) == y).mean() > 0.6
