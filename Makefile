@@ -69,7 +69,7 @@ results: $(STAMPS)/test
 	set -e; for model in $(RESULT_TUNED_MODELS); do \
 	  $(PY) -m baselines.learning_curve $$model --task composer --tune --no-progress; \
 	done
-	$(PY) -m baselines.grouped_cv --out results/ablation
+	$(PY) -m baselines.grouped_cv --tune --out results/ablation
 	$(PY) -m baselines.learning_curve sgd-hinge --features spectrogram-128 --task composer --no-progress --n-jobs 2
 	$(PY) -m baselines.cnn --task composer --device auto --no-progress
 	$(PY) -m baselines.cnn --task joint --device auto --no-progress
