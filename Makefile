@@ -53,7 +53,14 @@ RESULT_TASKS ?= composer instruments joint
 # Reference rows (issue 10), tuned by grouped CV inside each training set.
 RESULT_TUNED_MODELS ?= logreg svc-rbf random-forest
 
-.PHONY: demo test results install install-test clean-stamps
+# The GPU-bound comparison (issue 14; README "Results on a GPU"): every torch
+# reference at its study preset on a CUDA device, the throughput report, then
+# the tables.  The study's network trains GPU_EPOCHS epochs, then as many
+# again from its checkpoint (--resume also picks up an interrupted run).
+GPU_EPOCHS ?= 50
+GPU_DEVICE ?= cuda
+
+.PHONY: demo test results gpu-results install install-test clean-stamps
 
 demo: $(STAMPS)/core
 	$(PY) -m baselines.data.render
@@ -79,6 +86,26 @@ results: $(STAMPS)/test
 	$(PY) -m benchmarks.report
 	$(PY) -m baselines.report --readme README.md
 
+gpu-results: $(STAMPS)/gpu
+	$(PY) -c "import sys, torch; torch.cuda.is_available() or sys.exit(\
+	  'make gpu-results needs a CUDA device; torch ' + torch.__version__ + \
+	  ' (CUDA ' + str(torch.version.cuda) + ') sees none (a CPU build of torch? '\
+	  'reinstall it from https://download.pytorch.org/whl/cu124)')"
+	$(PY) -m baselines.data.render
+	set -e; for task in composer joint; do \
+	  $(PY) -m baselines.cnn --task $$task --preset study --device $(GPU_DEVICE) \
+	    --epochs $(GPU_EPOCHS) --resume --no-progress; \
+	  $(PY) -m baselines.cnn --task $$task --preset study --device $(GPU_DEVICE) \
+	    --epochs $$((2 * $(GPU_EPOCHS))) --resume --no-progress; \
+	done
+	# Not on main yet (issue 14 item 1); add when their commands are merged:
+	#   chords: the chord network's command, --preset study --device $(GPU_DEVICE)
+	#   $(PY) -m baselines.cnn.genre --task genre --network cnn --preset study --device $(GPU_DEVICE) --no-progress
+	#   $(PY) -m baselines.cnn.genre --task genre --network lstm --preset study --device $(GPU_DEVICE) --no-progress
+	#   $(PY) -m baselines.cnn.genre --task affect --network cnn --preset study --device $(GPU_DEVICE) --no-progress
+	$(PY) -m performance_report.cnn_throughput --preset study --device $(GPU_DEVICE) --profile
+	$(PY) -m baselines.report --readme README.md
+
 install: $(STAMPS)/core
 install-test: $(STAMPS)/test
 
@@ -93,6 +120,11 @@ $(STAMPS)/core: $(DEPS) | $(PY)
 $(STAMPS)/test: $(DEPS) | $(PY)
 	$(PY) -m pip install -e ".[test]"
 	$(PY) -m pip install $(TORCH_SPEC)
+	mkdir -p "$(STAMPS)" && touch "$@" "$(STAMPS)/core"
+
+# torch from PyPI: on Linux its default wheel is the CUDA build.
+$(STAMPS)/gpu: $(DEPS) | $(PY)
+	$(PY) -m pip install -e ".[cnn]"
 	mkdir -p "$(STAMPS)" && touch "$@" "$(STAMPS)/core"
 
 clean-stamps:

@@ -191,7 +191,7 @@ def plan_curve(model, *, task="composer", features="stats", dataset=None, root=N
     dataset = task.default_dataset if dataset is None else dataset
     protocol = _resolve_protocol(protocol, get_dataset(dataset), root, folds, repeats)
     model_params = dict(model_params or {})
-    make_model(model, task.name, **model_params)  # unknown params fail here, early
+    make_model(model, task.target_kind, **model_params)  # unknown params fail here, early
     extractor = make_feature_extractor(features)
     data = _load(task, dataset, root, seed=seed, progress=progress, n_jobs=n_jobs,
                  min_composer_recordings=min_composer_recordings,

@@ -64,9 +64,11 @@ class PointJob:
     train_groups: np.ndarray | None = None
 
 
-def _row(size, epoch, seed, split, scores):
+def _row(size, epoch, seed, split, scores, fit_seconds):
+    # fit_seconds: training time so far at this point (the side-by-side
+    # table's time to reach a share of the final score).
     return {"train_windows": int(size), "epoch": int(epoch), "seed": int(seed),
-            "split": split, **scores}
+            "split": split, **scores, "fit_seconds": float(fit_seconds)}
 
 
 def fit_point(job: PointJob) -> dict:
@@ -111,10 +113,10 @@ def _fit_streaming(model, job: PointJob):
                 held = (X, y)
         fit_seconds += time.perf_counter() - t0
         rows.append(_row(job.train_size, epoch, job.seed, "train",
-                         predict_and_score(model, *held, **score)))
+                         predict_and_score(model, *held, **score), fit_seconds))
         rows.append(_row(job.train_size, epoch, job.seed, "validation",
                          predict_and_score(model, job.X_eval, job.y_eval,
-                                           groups=job.eval_groups, **score)))
+                                           groups=job.eval_groups, **score), fit_seconds))
     return rows, fit_seconds, job.train_size * job.epochs
 
 
@@ -128,12 +130,13 @@ def _fit_offline(model, job: PointJob):
     fit_seconds = time.perf_counter() - t0
     rows = [_row(job.train_size, 1, job.seed, "train",
                  predict_and_score(model, job.X_train, job.y_train, task=job.task,
-                                   labels=job.labels))]
+                                   labels=job.labels), fit_seconds)]
     return rows, fit_seconds, job.train_size
 
 
 def _fit_point(job: PointJob) -> dict:
-    model = make_model(job.model, job.task.name, random_state=job.seed, **job.model_params)
+    model = make_model(job.model, job.task.target_kind, random_state=job.seed,
+                       **job.model_params)
     streaming = MODELS[job.model].streaming
     fit = _fit_streaming if streaming else _fit_offline
     rows, fit_seconds, train_windows = fit(model, job)
@@ -144,7 +147,8 @@ def _fit_point(job: PointJob) -> dict:
     predict_seconds = time.perf_counter() - t0
     if not streaming:
         rows.append(_row(job.train_size, 1, job.seed, "validation",
-                         {k: v for k, v in final.items() if not isinstance(v, dict)}))
+                         {k: v for k, v in final.items() if not isinstance(v, dict)},
+                         fit_seconds))
     return {
         "rows": rows,
         "metrics": final,

@@ -18,6 +18,9 @@ with
   an audio baseline;
 * the feature-block ablation (records with ``config.ablation``): accuracy
   with intervals and the paired difference to its reference row;
+* per task with a CNN run, the best classical model beside each CNN
+  (:mod:`baselines.side_by_side`: headline metric, training seconds,
+  seconds to 95 % of the final metric, device);
 * a separate table of the numbers the original study reported on real
   MusicNet, never mixed with numbers measured here;
 * plots: the learning curves of every model of a task on one figure, the
@@ -293,6 +296,29 @@ def ablation_tables(runs) -> dict:
     return tables
 
 
+def side_by_side_section(runs) -> list:
+    """Markdown lines of :func:`baselines.side_by_side.side_by_side_table`
+    (issue 14): nothing where no task has a CNN run."""
+    from baselines.side_by_side import FORMATS, FRACTION, side_by_side_table
+
+    tables, notes = side_by_side_table(runs)
+    if not tables:
+        return []
+    lines = ["## Side by side: the best classical model and each CNN", "",
+             "Per task: the classical model with the best headline metric "
+             "(dummies left out) and every CNN run, on the same held-out "
+             "windows.  `fit s`: wall seconds of training; `s to "
+             f"{100 * FRACTION:g} %`: training seconds until the learning curve "
+             f"(`points.csv`) first reaches {100 * FRACTION:g} % of the run's "
+             "final headline metric.", ""]
+    for (corpus, fingerprint, task), frame in tables.items():
+        lines += [f"### {task} ({corpus}, fingerprint {str(fingerprint)[:10]})", "",
+                  _markdown_table(frame, FORMATS), ""]
+    if notes:
+        lines += ["Empty cells: " + "; ".join(notes) + ".", ""]
+    return lines
+
+
 def reported_table() -> str:
     """The study's own numbers, in a table of their own."""
     columns = ("composer_accuracy", "instrument_exact_match", "joint_exact_match")
@@ -491,6 +517,7 @@ def render_report(results_dir, out=None, *, plots=True, runs=None) -> str:
     if cnn_runs:
         lines += ["## CNN runs: device and throughput", "",
                   _markdown_table(cnn_table(cnn_runs), CNN_FORMATS), ""]
+    lines += side_by_side_section(latest)
     lines += [
         "## Reported by the original study on real MusicNet (not measured here)",
         "",

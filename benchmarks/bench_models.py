@@ -27,7 +27,7 @@ from .common import (
 
 TASK = "joint"
 _models = optional_import("baselines.models")
-MODEL_NAMES = list(_models.MODELS) if _models is not None else ["(models missing)"]
+MODEL_NAMES = _models.models_for(TASK) if _models is not None else ["(models missing)"]
 
 
 def model_feature_set() -> str:

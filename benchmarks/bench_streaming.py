@@ -23,7 +23,7 @@ from .common import (
 TASK = "joint"
 _models = optional_import("baselines.models")
 SGD_MODELS = (
-    [name for name, spec in _models.MODELS.items() if spec.streaming]
+    [name for name in _models.models_for(TASK) if _models.MODELS[name].streaming]
     if _models is not None else ["(models missing)"]
 )
 FEATURE_SET = "stats"

@@ -10,6 +10,7 @@ a subclass turns frames into features, so the doors cannot drift apart.
 from __future__ import annotations
 
 import numbers
+import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
@@ -68,11 +69,15 @@ class FrameExtractor(TransformerMixin, BaseEstimator):
         return self.n_fft
 
     def _check_n_samples(self, n_samples: int):
+        # A warning, not an error (as librosa.stft): the centred, zero-extended
+        # frames are defined for any length, and sklearn's estimator checks
+        # feed windows of a few samples.
         need = self._min_samples()
         if n_samples < need:
-            raise ValueError(f"windows of n_samples={n_samples} are too short: "
-                             f"{type(self).__name__} needs at least {need} samples "
-                             f"(n_fft={self.n_fft}, hop_length={self.hop_length})")
+            warnings.warn(f"windows of n_samples={n_samples} are too short: {type(self).__name__} "
+                          f"is meant for at least {need} samples (n_fft={self.n_fft}, "
+                          f"hop_length={self.hop_length}); their frames are mostly zero padding",
+                          UserWarning, stacklevel=3)
 
     def _products_from_windows(self, X: np.ndarray) -> dict:
         power = power_frames(X, n_fft=self.n_fft, hop_length=self.hop_length)

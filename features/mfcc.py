@@ -31,7 +31,13 @@ def add_deltas(M: np.ndarray, deltas: int) -> np.ndarray:
         return M
     import librosa
 
-    parts = [M] + [librosa.feature.delta(M, order=o, width=DELTA_WIDTH, axis=-1)
+    t = M.shape[-1]
+    # librosa's delta needs DELTA_WIDTH frames: a shorter (warned) window is
+    # edge-padded to that width and cropped back (one frame -> zero deltas).
+    lo = max(0, DELTA_WIDTH - t) // 2
+    P = M if t >= DELTA_WIDTH else np.pad(
+        M, [(0, 0)] * (M.ndim - 1) + [(lo, DELTA_WIDTH - t - lo)], mode="edge")
+    parts = [M] + [librosa.feature.delta(P, order=o, width=DELTA_WIDTH, axis=-1)[..., lo:lo + t]
                    for o in range(1, deltas + 1)]
     return np.concatenate(parts, axis=-2).astype(np.float32)
 
@@ -51,7 +57,8 @@ class MFCC(FrameExtractor):
     top_db : float or None, default=80.0
         dB floor below each window's loudest mel bin (librosa's default).
     deltas : {0, 1, 2}, default=0
-        Append first (and second) order deltas; needs at least 9 frames.
+        Append first (and second) order deltas (meant for at least 9 frames;
+        shorter windows are edge-padded to 9 frames for the deltas).
     output : {"flat", "image"}, default="flat"
     """
 

@@ -85,10 +85,11 @@ def test_model_benchmarks_cover_the_registry():
     models = pytest.importorskip("baselines.models")
     from benchmarks import bench_models, bench_streaming
 
-    assert bench_models.MODEL_NAMES == list(models.MODELS)
+    assert bench_models.MODEL_NAMES == models.models_for(bench_models.TASK)
     assert set(bench_streaming.SGD_MODELS) == {
-        name for name, spec in models.MODELS.items() if spec.streaming
+        name for name in models.models_for(bench_streaming.TASK) if models.MODELS[name].streaming
     }
+    assert "sgd-hinge" in bench_streaming.SGD_MODELS and "logreg" in bench_models.MODEL_NAMES
 
 
 def test_check_finds_failed_benchmarks():

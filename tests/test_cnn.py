@@ -196,7 +196,9 @@ def test_command_trains_small_cnn_on_cpu_and_report_traces_it(small_corpus_root,
     text = report.render_report(results, results / "README.md")
     row = [line for line in text.splitlines()
            if line.startswith("| ") and "`cnn-smoke/run.json`" in line]
-    assert len(row) == 2 and "cnn-small" in row[0]  # results and CNN tables
+    # The results, CNN and side-by-side tables (no classical run: the CNN alone).
+    assert len(row) == 3 and "cnn-small" in row[0]
+    assert row[2].startswith("| CNN | cnn-small |")
     final = records.read_run(folder).record
     assert f"{final['metrics']['composer_accuracy']:.4f}" in row[0]
     assert f"| {final['device']['windows_per_second']:.3g} |" in row[1]

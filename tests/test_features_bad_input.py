@@ -30,22 +30,37 @@ def test_silence_values_are_defined():
     assert out["mfcc_skew_01"] == 0.0 and out["mfcc_kurtosis_01"] == 0.0
 
 
-@pytest.mark.parametrize("name", ["mfcc", "spectrogram", "beat-mfcc"])
-def test_short_window_raises(name):
+@pytest.mark.parametrize("name", ["mfcc", "spectrogram", "beat-mfcc", "stats"])
+def test_short_window_warns_and_both_doors_agree(name):
+    # As librosa.stft: a window shorter than n_fft is framed from zero padding,
+    # with a warning naming the length, not an error.
     ext = make_extractor(name)
-    X = np.zeros((2, ext.n_fft - 1), np.float32)
-    with pytest.raises(ValueError, match=f"n_samples={ext.n_fft - 1} are too short.*n_fft={ext.n_fft}"):
+    n = ext.n_fft - 1
+    rng = np.random.default_rng(0)
+    y = rng.standard_normal(SR).astype(np.float32)
+    X = np.stack([y[:n], y[ext.hop_length * 4:ext.hop_length * 4 + n]])
+    with pytest.warns(UserWarning, match=f"n_samples={n} are too short.*n_fft={ext.n_fft}"):
         ext.fit(X)
-    with pytest.raises(ValueError, match="too short"):
-        ext.transform(X)
-    frames = ext.recording_frames(np.zeros(SR, np.float32))
-    with pytest.raises(ValueError, match="too short"):
-        ext.from_frames(frames, [0], ext.n_fft - 1)
+    with pytest.warns(UserWarning, match="too short"):
+        out = ext.transform(X)
+    assert out.shape[0] == 2 and np.all(np.isfinite(out))
+    frames = ext.recording_frames(y)
+    with pytest.warns(UserWarning, match="too short"):
+        sliced = ext.from_frames(frames, [0, ext.hop_length * 4], n)
+    np.testing.assert_allclose(sliced, out, rtol=1e-4, atol=1e-4)
 
 
-def test_deltas_need_nine_frames():
-    with pytest.raises(ValueError, match="needs at least 4096 samples"):
-        make_extractor("mfcc", deltas=1).fit_transform(np.zeros((1, 4000), np.float32))
+def test_deltas_of_short_windows_are_defined():
+    # Fewer than 9 frames: the deltas are taken on an edge-padded copy, so one
+    # frame has zero deltas.
+    X = np.random.default_rng(0).standard_normal((2, 4000)).astype(np.float32)
+    mfcc = make_extractor("mfcc", deltas=1)
+    with pytest.warns(UserWarning, match="meant for at least 4096 samples"):
+        out = mfcc.fit_transform(X).reshape(2, 2, 20, -1)
+    assert out.shape[-1] == 8 and np.all(np.isfinite(out))
+    with pytest.warns(UserWarning):
+        one = mfcc.fit_transform(X[:, :100]).reshape(2, 2, 20, 1)
+    np.testing.assert_allclose(one[:, 1], 0.0, atol=1e-6)
 
 
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])

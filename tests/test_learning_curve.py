@@ -9,10 +9,11 @@ import pytest
 
 from baselines.learning_curve import learning_curve, main, run
 from baselines.metrics import RUN_METRIC_KEYS
-from baselines.models import MODELS, TASKS
+from baselines.models import MODELS, models_for
+from baselines.tasks import task_names
 
 FAST = {"adaboost": {"n_estimators": 3}, "adaboost-logistic": {"n_estimators": 2},
-        "knn": {"n_components": 8}}
+        "knn": {"n_components": 8}, "random-forest": {"n_estimators": 10}}
 
 TASK_KEYS = {
     "composer": {"composer_accuracy", "composer_macro_f1", "recording_accuracy"},
@@ -30,8 +31,7 @@ def fast_run(root, out, model="knn", **kwargs):
     return run(model, **params)
 
 
-@pytest.mark.parametrize("task", TASKS)
-@pytest.mark.parametrize("model", list(MODELS))
+@pytest.mark.parametrize("model, task", [(m, t) for t in task_names() for m in models_for(t)])
 def test_every_model_runs_on_every_task(model, task, small_corpus_root, tmp_path):
     payload = fast_run(small_corpus_root, tmp_path, model, task=task)
     run_dir = tmp_path / json.loads(json.dumps(payload))["run_dir"].split("/")[-1]
@@ -57,12 +57,27 @@ def test_every_model_runs_on_every_task(model, task, small_corpus_root, tmp_path
         assert saved["train_windows"] == 60
 
 
+def _points_without_timing(path):
+    """points.csv less its one measured column (fit_seconds), which no two
+    runs share; every other cell must be equal."""
+    points = pd.read_csv(path)
+    assert (points["fit_seconds"] > 0).all()
+    return points.drop(columns="fit_seconds")
+
+
 def test_same_arguments_same_csv_and_reuse(small_corpus_root, tmp_path):
     first = fast_run(small_corpus_root, tmp_path / "a", "sgd-log", task="joint")
     second = fast_run(small_corpus_root, tmp_path / "b", "sgd-log", task="joint")
     name = first["run_dir"].split("/")[-1]
     csv_a = (tmp_path / "a" / name / "points.csv").read_bytes()
-    assert csv_a == (tmp_path / "b" / name / "points.csv").read_bytes()
+    pd.testing.assert_frame_equal(
+        _points_without_timing(tmp_path / "a" / name / "points.csv"),
+        _points_without_timing(tmp_path / "b" / name / "points.csv"))
+    # A streaming model's fit_seconds accumulate over the epochs of a point.
+    points = pd.read_csv(tmp_path / "a" / name / "points.csv")
+    for _, point in points[points["split"] == "validation"].groupby(
+            ["train_windows", "seed"]):
+        assert point.sort_values("epoch")["fit_seconds"].is_monotonic_increasing
     assert first["points_computed"] == 2 and first["points_reused"] == 0
     again = fast_run(small_corpus_root, tmp_path / "a", "sgd-log", task="joint")
     assert again["points_computed"] == 0 and again["points_reused"] == 2
@@ -84,8 +99,9 @@ def test_dask_cluster_gives_loky_numbers(small_corpus_root, tmp_path):
         dask = fast_run(small_corpus_root, tmp_path / "dask", "sgd-hinge", backend="dask",
                         scheduler=cluster.scheduler_address, **kwargs)
     name = loky["run_dir"].split("/")[-1]
-    assert ((tmp_path / "loky" / name / "points.csv").read_bytes()
-            == (tmp_path / "dask" / name / "points.csv").read_bytes())
+    pd.testing.assert_frame_equal(
+        _points_without_timing(tmp_path / "loky" / name / "points.csv"),
+        _points_without_timing(tmp_path / "dask" / name / "points.csv"))
     assert loky["metrics"]["composer_accuracy"] == dask["metrics"]["composer_accuracy"]
     with pytest.raises(ValueError, match="--scheduler needs --backend dask"):
         fast_run(small_corpus_root, tmp_path, "knn", scheduler=cluster.scheduler_address)
@@ -167,3 +183,23 @@ def test_musicnet_root_that_is_not_one(tmp_path):
     with pytest.raises(ValueError, match="is not a folder"):
         run("knn", dataset="musicnet", root=tmp_path / "nowhere", progress=False,
             out=tmp_path)
+
+
+def test_points_stored_before_fit_seconds_get_their_fit_seconds(small_corpus_root,
+                                                                tmp_path):
+    first = fast_run(small_corpus_root, tmp_path, "knn")
+    run_dir = tmp_path / first["run_dir"].split("/")[-1]
+    fits = {}
+    for path in sorted((run_dir / "points").glob("*.json")):
+        stored = json.loads(path.read_text())
+        for row in stored["rows"]:
+            del row["fit_seconds"]  # as points were stored before the column
+        fits[stored["rows"][0]["train_windows"]] = stored["fit_seconds"]
+        path.write_text(json.dumps(stored))
+    again = fast_run(small_corpus_root, tmp_path, "knn")
+    assert again["points_reused"] == 2 and again["points_computed"] == 0
+    points = pd.read_csv(run_dir / "points.csv")
+    # One fit per point: its stored fit seconds, on both of its rows.
+    for size, rows in points.groupby("train_windows"):
+        assert rows["fit_seconds"].tolist() == pytest.approx([fits[size]] * len(rows),
+                                                             rel=1e-5)

@@ -1,4 +1,5 @@
-"""The model registry: every model on every task, the estimator contract."""
+"""The model registry: every model on every target kind it serves, tuning grids,
+the estimator contract (the sklearn checks are in test_estimator_checks.py)."""
 
 import numpy as np
 import pytest
@@ -6,13 +7,19 @@ from sklearn.exceptions import NotFittedError
 
 from baselines.models import (
     MODELS,
-    TASKS,
+    TARGET_KINDS,
+    ScaledModel,
     decode_targets,
     encode_targets,
     label_scores,
     make_model,
+    models_for,
     output_classes,
+    search_grid,
 )
+from baselines.tasks import get_task, task_names
+
+TASKS = ("composer", "instruments", "joint")  # the MusicNet tasks these data encode
 
 N_COMPOSERS, N_INSTRUMENTS = 3, 4
 
@@ -31,11 +38,10 @@ def data():
 
 
 FAST = {"adaboost": {"n_estimators": 5}, "adaboost-logistic": {"n_estimators": 3},
-        "knn": {"n_components": 8}}
+        "knn": {"n_components": 8}, "random-forest": {"n_estimators": 10}}
 
 
-@pytest.mark.parametrize("task", TASKS)
-@pytest.mark.parametrize("name", list(MODELS))
+@pytest.mark.parametrize("name, task", [(n, t) for t in TASKS for n in models_for(t)])
 def test_every_model_on_every_task(name, task, data):
     X, composer, instruments = data
     y = encode_targets(task, composer, instruments)
@@ -72,17 +78,22 @@ def test_every_model_on_every_task(name, task, data):
 
 def test_streaming_flag_matches_partial_fit_support():
     for name, spec in MODELS.items():
-        model = make_model(name, "composer")
-        assert model.supports_partial_fit == spec.streaming or not spec.streaming
+        for kind in spec.kinds:
+            model = make_model(name, kind)
+            assert model.supports_partial_fit == spec.streaming, (name, kind)
+            assert hasattr(model, "partial_fit") == spec.streaming, (name, kind)
         if spec.streaming:
             assert name.startswith("sgd-")
 
 
 def test_sgd_losses():
-    losses = {name: make_model(name, "composer").estimator.loss
-              for name in MODELS if name.startswith("sgd-")}
+    estimators = {name: make_model(name, MODELS[name].kinds[0]).estimator
+                  for name in MODELS if name.startswith("sgd-")}
+    losses = {name: getattr(est, "estimator", est).loss for name, est in estimators.items()}
     assert losses == {"sgd-perceptron": "perceptron", "sgd-hinge": "hinge",
-                      "sgd-log": "log_loss", "sgd-modified-huber": "modified_huber"}
+                      "sgd-log": "log_loss", "sgd-modified-huber": "modified_huber",
+                      "sgd-squared-error": "squared_error", "sgd-huber": "huber",
+                      "sgd-epsilon-insensitive": "epsilon_insensitive"}
 
 
 def test_adaboost_bases():
@@ -104,8 +115,79 @@ def test_knn_has_pca_and_brute_force():
 def test_unknown_names_list_valid_ones():
     with pytest.raises(ValueError, match="unknown model 'svm'.*knn.*sgd-hinge"):
         make_model("svm")
-    with pytest.raises(ValueError, match="unknown task 'genre'.*composer, instruments, joint"):
+    with pytest.raises(ValueError, match="unknown target kind 'genre'.*multiclass.*regression"
+                                         ".*composer, instruments, joint"):
         make_model("knn", "genre")
+
+
+@pytest.mark.parametrize("name", ["logreg", "svc-rbf", "adaboost-logistic", "sgd-hinge",
+                                  "dummy-stratified"])
+def test_model_of_another_kind_lists_those_that_fit(name):
+    with pytest.raises(ValueError, match=f"model '{name}' does not serve target kind "
+                                         "'regression'.*models for 'regression': knn, adaboost"
+                                         ".*sgd-squared-error"):
+        make_model(name, "regression")
+    with pytest.raises(ValueError, match="does not serve target kind 'multiclass'.*logreg"):
+        make_model("sgd-huber", "composer")
+
+
+def test_task_names_map_to_kinds():
+    kinds = {task: get_task(task).target_kind for task in TASKS}
+    assert kinds == {"composer": "multiclass", "instruments": "multilabel",
+                     "joint": "multiclass+multilabel"}
+    for task in task_names():
+        kind = get_task(task).target_kind
+        for name in models_for(task):
+            assert repr(make_model(name, task)) == repr(make_model(name, kind))
+            assert repr(make_model(name, get_task(task))) == repr(make_model(name, kind))
+    assert set(models_for("regression")) == {
+        "knn", "adaboost", "sgd-squared-error", "sgd-huber", "sgd-epsilon-insensitive",
+        "random-forest", "dummy"}
+    assert {"logreg", "svc-rbf", "random-forest"} <= set(models_for("multiclass"))
+    assert set(TARGET_KINDS) == {kind for spec in MODELS.values() for kind in spec.kinds}
+
+
+def test_regressors_fit_multi_target():
+    rng = np.random.RandomState(1)
+    X = rng.randn(240, 12).astype(np.float32)
+    Y = np.column_stack([X[:, 0] * 2.0 + 0.1 * rng.randn(len(X)), -X[:, 1]])
+    for name in models_for("regression"):
+        model = make_model(name, "regression", random_state=0, **FAST.get(name, {}))
+        if MODELS[name].streaming:  # Huber's clipped gradients (epsilon=0.1) need epochs
+            for _ in range(20):
+                for start in range(0, len(X), 60):
+                    model.partial_fit(X[start:start + 60], Y[start:start + 60])
+        else:
+            model.fit(X, Y)
+        assert model.predict(X).shape == Y.shape, name
+        r2 = model.score(X, Y)
+        if name == "dummy":
+            assert abs(r2) < 1e-6
+        else:  # the targets are linear in X
+            assert r2 > 0.5, (name, r2)
+
+
+@pytest.mark.parametrize("name", [n for n, spec in MODELS.items() if spec.tunable])
+def test_param_grid_names_parameters_of_every_kind(name):
+    spec = MODELS[name]
+    assert all(len(values) >= 2 for values in spec.param_grid.values())
+    for kind in spec.kinds:
+        model = make_model(name, kind)
+        grid = search_grid(model, spec.param_grid)
+        assert len(grid) == len(spec.param_grid)
+        for key, values in grid.items():  # each value reaches the estimator it names
+            model.set_params(**{key: values[-1]})
+            assert model.get_params(deep=True)[key] == values[-1]
+        # the same keywords through make_model build the same model
+        params = {k: v[-1] for k, v in spec.param_grid.items()}
+        assert repr(make_model(name, kind, **params)) == repr(model)
+
+
+def test_untunable_models_have_empty_grids():
+    assert not MODELS["dummy"].tunable and not MODELS["dummy-stratified"].tunable
+    assert MODELS["logreg"].param_grid == {"C": [0.01, 0.1, 1.0, 10.0]}
+    with pytest.raises(ValueError, match="grid key 'nope' matches 0 parameters"):
+        search_grid(make_model("knn"), {"nope": [1, 2]})
 
 
 def test_partial_fit_contract(data):
@@ -118,8 +200,33 @@ def test_partial_fit_contract(data):
         model.partial_fit(X[:10, :5], composer[:10])
     with pytest.raises(NotFittedError):
         make_model("knn").predict(X)
+    # methods the wrapped estimator lacks are hidden: hasattr tells the truth
+    assert not hasattr(make_model("knn"), "partial_fit")
+    assert not hasattr(make_model("sgd-hinge"), "predict_proba")
+    assert not hasattr(make_model("sgd-hinge", "instruments"), "predict_proba")
+    assert hasattr(make_model("sgd-log", "instruments"), "predict_proba")
+    from sklearn.linear_model import SGDClassifier
     with pytest.raises(ValueError, match="offline only"):
-        make_model("knn").partial_fit(X, composer, classes=np.arange(3))
+        ScaledModel(SGDClassifier(), n_components=2).partial_fit(X, composer, classes=[0, 1, 2])
+
+
+def test_fit_then_partial_fit_continues(data):
+    X, composer, instruments = data
+    for task in TASKS:
+        y = encode_targets(task, composer, instruments)
+        model = make_model("sgd-log", task, random_state=0).fit(X[:120], y[:120])
+        model.partial_fit(X[120:], y[120:])  # classes_ from fit
+        assert model.predict(X).shape == y.shape
+
+
+def test_y_is_validated(data):
+    X, composer, _ = data
+    with pytest.raises(ValueError, match="Unknown label type"):
+        make_model("logreg").fit(X, X[:, 0])
+    with pytest.raises(ValueError, match="1-d; MultiOutputClassifier needs 2-d y"):
+        make_model("logreg", "instruments").fit(X, composer)
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        make_model("knn", "regression").fit(X, X[:-1, :2])
 
 
 def test_init_stores_params_only():

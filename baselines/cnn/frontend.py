@@ -81,6 +81,15 @@ def log_spectrogram(y: torch.Tensor, *, n_fft: int = N_FFT,
     return image.reshape(*lead, *image.shape[-2:])
 
 
+def _to_device(tensor: torch.Tensor, device: torch.device) -> torch.Tensor:
+    """Host tensor on ``device``; to CUDA through pinned memory, non-blocking,
+    because a blocking copy waits for every kernel already queued (a host
+    sync per training step)."""
+    if device.type != "cuda":
+        return tensor
+    return tensor.pin_memory().to(device, non_blocking=True)
+
+
 def window_samples(seconds: float = WINDOW_SECONDS, sr: int = SR) -> int:
     """Samples in a window of ``seconds`` at ``sr``."""
     return int(round(seconds * sr))
@@ -158,7 +167,8 @@ class AudioBank:
                              f" {tuple(starts.shape)}")
         if (starts < 0).any() or (starts > self.lengths[rows]).any():
             raise ValueError("a window starts outside its recording")
-        first = self._offsets[rows.to(self.bank.device)] + starts.to(self.bank.device)
+        first = (self._offsets[_to_device(rows, self.bank.device)]
+                 + _to_device(starts, self.bank.device))
         index = first.unsqueeze(-1) + self._ramp
         windows = self.bank[index]
         if windows.device != self.device:

@@ -223,8 +223,9 @@ def build_data(train_recordings, eval_windows, *, composers, programs,
 
 # ---------------------------------------------------------------- training
 
-def _images(model_config, bank, windows, stacks, index):
-    """Log spectrogram stacks ``(len(index), n_windows, bins, frames)``."""
+def batch_images(model_config, bank, windows, stacks, index):
+    """Log spectrogram stacks ``(len(index), n_windows, bins, frames)`` of the
+    samples ``index`` (rows of ``stacks``), cut from ``bank`` on its device."""
     rows = bank.rows(windows.recording_ids[stacks[index]].ravel()).reshape(
         len(index), -1)
     starts = windows.starts[stacks[index]]
@@ -242,6 +243,29 @@ def _loss(outputs, y, Y):
         loss = loss + nn.functional.binary_cross_entropy_with_logits(
             outputs["instruments"].float(), Y)
     return loss
+
+
+def batch_targets(y_all, Y_all, index, device):
+    """The targets of a batch on ``device`` (pinned, non-blocking on CUDA)."""
+    y = torch.from_numpy(y_all[index])
+    Y = torch.from_numpy(Y_all[index])
+    if device.type == "cuda":
+        y = y.pin_memory().to(device, non_blocking=True)
+        Y = Y.pin_memory().to(device, non_blocking=True)
+    return y, Y
+
+
+def train_step(model, optimizer, scaler, images, y, Y, dtype) -> torch.Tensor:
+    """One optimiser step; returns the loss, detached and left on the device
+    (reading it here would make the host wait for the step)."""
+    with torch.autocast(device_type=images.device.type, dtype=dtype,
+                        enabled=dtype is not None):
+        loss = _loss(model(images), y, Y)
+    optimizer.zero_grad(set_to_none=True)
+    scaler.scale(loss).backward()
+    scaler.step(optimizer)
+    scaler.update()
+    return loss.detach()
 
 
 def _sync(device):
@@ -272,18 +296,20 @@ def predict(model, data: CNNData, *, batch_size=128, seed=0, device=None):
             device_type=device.type, dtype=dtype, enabled=dtype is not None):
         for lo in range(0, len(windows), batch_size):
             index = np.arange(lo, min(lo + batch_size, len(windows)))
-            out = model(_images(model.config, data.bank, windows, stacks, index))
+            out = model(batch_images(model.config, data.bank, windows, stacks, index))
+            # Kept on the device: one copy to the host at the end, not a
+            # host sync per batch.
             if "composer" in out:
-                probas.append(torch.softmax(out["composer"].float(), 1).cpu())
+                probas.append(torch.softmax(out["composer"].float(), 1))
             if "instruments" in out:
-                scores.append(torch.sigmoid(out["instruments"].float()).cpu())
-    _sync(device)
-    result = {"y": y, "Y": Y.astype(np.uint8),
-              "seconds": time.perf_counter() - start}
+                scores.append(torch.sigmoid(out["instruments"].float()))
+    result = {"y": y, "Y": Y.astype(np.uint8)}
     if probas:
-        result["proba"] = torch.cat(probas).numpy()
+        result["proba"] = torch.cat(probas).cpu().numpy()
     if scores:
-        result["instrument_scores"] = torch.cat(scores).numpy()
+        result["instrument_scores"] = torch.cat(scores).cpu().numpy()
+    _sync(device)
+    result["seconds"] = time.perf_counter() - start
     return result
 
 
@@ -375,20 +401,9 @@ def train(config: TrainConfig, data: CNNData, *, progress=False,
             if config.max_steps is not None and step >= config.max_steps:
                 break
             index = np.arange(lo, min(lo + config.batch_size, len(windows)))
-            images = _images(net_config, data.bank, windows, stacks, index)
-            y = torch.from_numpy(y_all[index])
-            Y = torch.from_numpy(Y_all[index])
-            if device.type == "cuda":
-                y = y.pin_memory().to(device, non_blocking=True)
-                Y = Y.pin_memory().to(device, non_blocking=True)
-            with torch.autocast(device_type=device.type, dtype=dtype,
-                                enabled=dtype is not None):
-                loss = _loss(model(images), y, Y)
-            optimizer.zero_grad(set_to_none=True)
-            scaler.scale(loss).backward()
-            scaler.step(optimizer)
-            scaler.update()
-            losses.append(loss.detach())
+            images = batch_images(net_config, data.bank, windows, stacks, index)
+            y, Y = batch_targets(y_all, Y_all, index, device)
+            losses.append(train_step(model, optimizer, scaler, images, y, Y, dtype))
             step += 1
             seen += len(index)
             if bar is not None:
@@ -404,6 +419,8 @@ def train(config: TrainConfig, data: CNNData, *, progress=False,
         point = {"train_windows": len(windows), "epoch": epoch + 1,
                  "seed": config.seed, "split": "validation", "step": step,
                  "windows_seen": seen, "seconds": fit_seconds,
+                 # the learning-curve command's name for the same figure
+                 "fit_seconds": fit_seconds,
                  "train_loss": train_loss}
         point.update({k: v for k, v in metrics.items()
                       if isinstance(v, float)})
