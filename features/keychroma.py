@@ -67,7 +67,10 @@ def estimate_key(mean_chroma: np.ndarray):
     centred = mean_chroma.astype(np.float64) - mean_chroma.mean(axis=-1, keepdims=True)
     norm = np.linalg.norm(centred, axis=-1, keepdims=True)
     corr = (centred / np.where(norm > 0, norm, 1.0)) @ _PROFILES.T  # (n, 24)
-    best = corr.argmax(axis=-1)
+    # Chroma from a batched float32 product differs by ~1e-6 between batches;
+    # rounded, near-ties go to the first key whatever the batch, so a window's
+    # key (and its rotated chroma) does not depend on its neighbours.
+    best = np.round(corr, 4).argmax(axis=-1)
     return best % 12, corr[:, :12].max(axis=-1), corr[:, 12:].max(axis=-1)
 
 
