@@ -60,3 +60,22 @@ def test_interval_metrics_resample_groups():
     assert out["composer_accuracy_ci_low"] == out["composer_accuracy_ci_high"] == 1.0
     assert out["composer_accuracy_n_groups"] == 10
     assert "composer_accuracy" not in out  # the run's own estimate stays
+
+
+def test_tune_chooses_inside_the_training_windows(small_corpus_root, tmp_path):
+    """--tune on an offline and a streaming model: runs, records it, and the
+    chosen setting is one of the registry's grid."""
+    from baselines.curve_points import _tune, point_jobs
+    from baselines.models import MODELS, make_model
+
+    for model in ("logreg", "sgd-log"):
+        plan = plan_curve(model, dataset="small", root=small_corpus_root, train_sizes="60",
+                          n_seeds=1, epochs=1, eval_windows=2, out=tmp_path, progress=False,
+                          tune=True)
+        assert plan.tune and plan.args["tune"] is True
+        (job,) = point_jobs(plan, plan.todo(), progress=False)
+        assert job.tune and len(job.train_groups) == len(job.X_train) == 60
+        search, best = _tune(make_model(model, "composer", random_state=0), job)
+        (key,) = MODELS[model].param_grid
+        assert best[f"estimator__{key}"] in MODELS[model].param_grid[key]
+        assert search.n_groups_ == len(set(job.train_groups))
