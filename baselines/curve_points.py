@@ -122,11 +122,11 @@ def _fit_streaming(model, job: PointJob):
 
 def _fit_offline(model, job: PointJob):
     t0 = time.perf_counter()
-    search = _tune(model, job)[0] if job.tune else None
-    if search is not None:
-        model = search  # refitted on all the training windows with the best setting
-    else:
-        model.fit(job.X_train, job.y_train)
+    if job.tune:
+        # The caller's model takes the best setting, then fits all the
+        # training windows (as the search's own refit does).
+        model.set_params(**_tune(model, job)[1])
+    model.fit(job.X_train, job.y_train)
     fit_seconds = time.perf_counter() - t0
     rows = [_row(job.train_size, 1, job.seed, "train",
                  predict_and_score(model, job.X_train, job.y_train, task=job.task,
