@@ -215,7 +215,14 @@ def write_records(out, scores: dict, *, reference: str, recording_groups, base: 
             record["config"] = {**base["config"], "ablation": "feature blocks",
                                 "ablation_reference": reference}
         slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
-        paths.append(records.write_run(Path(out) / f"grouped-cv-{slug}", record))
+        folder = Path(out) / f"grouped-cv-{slug}"
+        # One point: the cross-validated scores at the size the folds train on.
+        records.write_points_csv([{
+            "model": record["model"], "task": record["task"], "features": name,
+            "train_windows": record["train_windows"], "epoch": 1, "seed": record["seed"],
+            "split": "validation", "composer_accuracy": score.window.estimate,
+            "recording_accuracy": score.recording.estimate}], folder / "points.csv")
+        paths.append(records.write_run(folder, record))
     return paths
 
 
@@ -321,7 +328,8 @@ def main(argv=None) -> int:
         "finished": True, "wall_seconds": time.perf_counter() - t0,
         "peak_memory_mb": runs.peak_memory_mb(), "headline_metric": "composer_accuracy",
         "fit_seconds": fit_seconds / max(1, len(folds) * len(probas)),
-        "predict_seconds_per_1000": None, "train_windows": int(len(windows)),
+        "predict_seconds_per_1000": None,
+        "train_windows": int(np.mean([len(f.train) for f in folds])),
         "config": {"protocol": "cv", "folds": args.folds, "repeats": args.repeats,
                    "windows_per_recording": args.windows, "pipeline": "StandardScaler + "
                    f"LogisticRegression({pipeline_c})"},

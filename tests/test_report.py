@@ -187,7 +187,11 @@ def test_report_from_small_runs_of_the_learning_curve_command(small_corpus_root,
         row = dict(zip(columns, cells))
         data = json.loads((results / row["source"].strip("`")).read_text())
         assert row["model"] == data["model"]
-        assert row["composer accuracy"] == f"{data['metrics']['composer_accuracy']:.4f}"
+        m = data["metrics"]
+        assert row["composer accuracy"] == (f"{m['composer_accuracy']:.4f} "
+                                            f"[{m['composer_accuracy_ci_low']:.2f}, "
+                                            f"{m['composer_accuracy_ci_high']:.2f}]")
+        assert row["test groups"] == str(m["recording_accuracy_n_groups"])
         assert row["training windows"] == str(data["train_windows"])
     assert (results / "learning_curves_composer.png").exists()
     assert "From: " in text and "confusion_sgd-hinge.png" in text
