@@ -52,6 +52,11 @@ RESULT_MODELS ?= dummy dummy-stratified knn adaboost adaboost-logistic sgd-perce
 RESULT_TASKS ?= composer instruments joint
 # Reference rows (issue 10), tuned by grouped CV inside each training set.
 RESULT_TUNED_MODELS ?= logreg svc-rbf random-forest
+# The chords task (frames of the embedded chord corpus, scored on whole test
+# tracks): the template floor and the classical models, one seed each (a
+# frame curve fits on tens of thousands of frames), sgd-log also with its
+# majority chord classes undersampled, and the chord network.
+CHORD_MODELS ?= template dummy knn adaboost sgd-perceptron sgd-hinge sgd-log sgd-modified-huber
 
 # The GPU-bound comparison (issue 14; README "Results on a GPU"): every torch
 # reference at its study preset on a CUDA device, the throughput report, then
@@ -81,6 +86,11 @@ results: $(STAMPS)/test
 	done
 	$(PY) -m baselines.grouped_cv --tune --out results/ablation
 	$(PY) -m baselines.learning_curve sgd-hinge --features spectrogram-128 --task composer --protocol official --no-progress --n-jobs 2
+	set -e; for model in $(CHORD_MODELS); do \
+	  $(PY) -m baselines.learning_curve $$model --task chords --n-seeds 1 --no-progress; \
+	done
+	$(PY) -m baselines.learning_curve sgd-log --task chords --n-seeds 1 --balance cap:2000 --no-progress
+	$(PY) -m baselines.cnn --task chords --device auto --no-progress
 	$(PY) -m baselines.cnn --task composer --device auto --no-progress
 	$(PY) -m baselines.cnn --task joint --device auto --no-progress
 	$(PY) -m benchmarks.report

@@ -55,6 +55,24 @@ def run(model, *, n_jobs=1, backend="loky", scheduler=None, progress=True, print
     command line, see ``--help``); ``model_params`` go to the model's builder
     (e.g. ``{"n_components": 32}`` for knn).
     """
+    from baselines.tasks import get_task
+
+    task = get_task(options.get("task", "composer"))
+    if task.unit == "frame":
+        # The grouped-CV protocol and --tune serve window tasks for now.
+        for name, default in (("protocol", None), ("folds", 5), ("repeats", 1),
+                              ("tune", False)):
+            value = options.pop(name, default)
+            if value != default and value != "official":
+                raise ValueError(f"--{name} is not supported for the frame task "
+                                 f"{task.name!r} yet")
+        # Frame-unit tasks score every frame of whole held-out tracks.
+        from baselines.frame_curve import run_frame_curve
+
+        return run_frame_curve(model, **{**options, "task": task}, n_jobs=n_jobs,
+                               progress=progress, command=command)
+    for frame_only in ("context", "balance", "audio_root", "split_file"):
+        options.pop(frame_only, None)
     started = time.perf_counter()
     plan = plan_curve(model, backend=backend, scheduler=scheduler, progress=progress,
                       n_jobs=n_jobs, **options)
@@ -259,8 +277,10 @@ def build_parser():
     parser.add_argument("model", help=f"model: one of {', '.join(MODELS)}")
     parser.add_argument("--task", default="composer",
                         help=f"task: one of {', '.join(TASKS)} (default: composer)")
-    parser.add_argument("--features", default="stats",
-                        help=f"feature set: one of {feature_help()} (default: stats)")
+    parser.add_argument("--features", default=None,
+                        help=f"feature set: one of {feature_help()} for window tasks; for frame "
+                        "tasks (chords) a frame feature set: chroma, cqt-chroma, logmel, logcqt, "
+                        "beat-chroma (default: stats; cqt-chroma for frame tasks)")
     parser.add_argument("--dataset", default=None,
                         help="dataset: " + "; ".join(
                             f"{name} ({reader.description})"
@@ -280,10 +300,21 @@ def build_parser():
                         help="largest train size; for SGD models, windows per epoch "
                         f"(default: {DEFAULT_WINDOWS_PER_CLASS} per class (composer), three times "
                         "the study's cap of 85)")
-    parser.add_argument("--balance", default="under-over",
+    parser.add_argument("--balance", default=None,
                         help="composer balancing: under-over (undersample to the cap, "
                         "oversample up to it), under, over, none, under:<imblearn "
-                        "sampling_strategy>, over:<...> (default: under-over)")
+                        "sampling_strategy>, over:<...> (default: under-over); for frame "
+                        "tasks, undersampling of the training frames: an imblearn "
+                        "sampling_strategy string, cap:<n>, or a JSON dict class -> frames "
+                        "such as '{\"0\": 8000, \"2\": 8000}' (default: none)")
+    parser.add_argument("--context", type=int, default=4,
+                        help="frame tasks: frames of context on each side (default: 4)")
+    parser.add_argument("--audio-root", default=None,
+                        help="lab-kind datasets: where the audio is, if not beside the "
+                        "annotations (default: beside them)")
+    parser.add_argument("--split-file", default=None,
+                        help="lab-kind datasets: csv track,split (default: a seeded split by "
+                        "track, stratified by collection)")
     parser.add_argument("--batch-size", type=int, default=1000,
                         help="partial_fit mini-batch size (default: 1000)")
     parser.add_argument("--seed", type=int, default=0,
@@ -330,15 +361,28 @@ def build_parser():
     return parser
 
 
+def _default_features(task_name):
+    from baselines.tasks import get_task
+
+    try:
+        return None if get_task(task_name).unit == "frame" else "stats"
+    except ValueError:
+        return "stats"  # an unknown task is reported by run()
+
+
 def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        run(args.model, task=args.task, features=args.features, dataset=args.dataset,
+        run(args.model, task=args.task, dataset=args.dataset, context=args.context,
+            audio_root=args.audio_root, split_file=args.split_file,
+            features=args.features or _default_features(args.task),
+            balance=args.balance,
             root=args.root, train_sizes=args.train_sizes, epochs=args.epochs,
             windows_per_epoch=args.windows_per_epoch, seed=args.seed, n_seeds=args.n_seeds,
             eval_seed=args.eval_seed, eval_windows=args.eval_windows,
-            cap_strategy=args.balance, batch_size=args.batch_size, n_jobs=args.n_jobs,
+            cap_strategy=args.balance or "under-over", batch_size=args.batch_size,
+            n_jobs=args.n_jobs,
             min_composer_recordings=args.min_composer_recordings,
             min_instrument_recordings=args.min_instrument_recordings,
             backend=args.backend, scheduler=args.scheduler, out=args.out,

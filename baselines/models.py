@@ -124,6 +124,11 @@ class ModelSpec:
     param_grid : dict
         :func:`make_model` keyword -> candidate values, for tuning by grouped
         cross-validation inside training folds; empty when nothing is tuned.
+    tasks : tuple of str
+        For a model that serves only some tasks whatever their kind (the
+        chord template reads chroma frames): those tasks, built by
+        ``task_model(**params)``; such a model serves no bare target kind.
+    task_model : callable or None
     """
 
     name: str
@@ -132,6 +137,8 @@ class ModelSpec:
     streaming: bool
     description: str = ""
     param_grid: dict = field(default_factory=dict)
+    tasks: tuple = ()
+    task_model: Callable | None = None
 
     @property
     def kinds(self) -> tuple:
@@ -239,6 +246,12 @@ def _forest_regressor(*, n_estimators=100, max_depth=None, min_samples_leaf=1,
     return ScaledRegressor(forest, random_state=random_state)
 
 
+def _template(*, threshold=0.5, temperature=0.05, random_state=None):
+    from baselines.chord_models import ChordTemplateClassifier
+
+    return ChordTemplateClassifier(threshold=threshold, temperature=temperature)
+
+
 def _dummy(strategy):
     def build(kind, *, random_state=None):
         return ScaledModel(DummyClassifier(strategy=strategy), random_state=random_state)
@@ -288,6 +301,10 @@ MODELS: dict[str, ModelSpec] = {
         ModelSpec("random-forest", _forest, _forest_regressor, False,
                   "RandomForest (reference row)",
                   {"n_estimators": [100, 300], "max_depth": [None, 16]}),
+        ModelSpec("template", None, None, False,
+                  "binary major/minor triad templates, cosine on chroma frames, a threshold "
+                  "for N (trains nothing; chords only)", tasks=("chords",),
+                  task_model=_template),
         ModelSpec("dummy", _dummy("most_frequent"), _dummy_regressor, False,
                   "Dummy: most frequent class / mean of each target (chance)"),
         ModelSpec("dummy-stratified", _dummy("stratified"), None, False,
@@ -297,9 +314,21 @@ MODELS: dict[str, ModelSpec] = {
 
 
 def models_for(kind) -> list[str]:
-    """Names of the models that serve ``kind`` (a target kind or a task name)."""
+    """Names of the models that serve ``kind`` (a target kind or a task name;
+    a task also gets the models made for it alone)."""
+    task = _task_name(kind)
     kind = target_kind_of(kind)
-    return [name for name, spec in MODELS.items() if kind in spec.kinds]
+    return [name for name, spec in MODELS.items()
+            if kind in spec.kinds or (task is not None and task in spec.tasks)]
+
+
+def _task_name(kind_or_task):
+    """The task's name, or None for a bare target kind."""
+    if isinstance(kind_or_task, Task):
+        return kind_or_task.name
+    if isinstance(kind_or_task, str) and kind_or_task not in TARGET_KINDS:
+        return kind_or_task if kind_or_task in task_names() else None
+    return None
 
 
 def make_model(name, target_kind="multiclass", **params):
@@ -326,6 +355,12 @@ def make_model(name, target_kind="multiclass", **params):
         raise ValueError(f"unknown model {name!r}; valid models: {', '.join(MODELS)}")
     kind = target_kind_of(target_kind)
     spec = MODELS[name]
+    if spec.tasks:
+        task = _task_name(target_kind)
+        if task not in spec.tasks:
+            raise ValueError(f"model {name!r} serves only the tasks {', '.join(spec.tasks)}; "
+                             f"got {target_kind if task is None else task!r}")
+        return spec.task_model(**params)
     if kind not in spec.kinds:
         raise ValueError(
             f"model {name!r} does not serve target kind {kind!r} (it serves "

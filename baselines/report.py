@@ -45,6 +45,7 @@ import numpy as np
 import pandas as pd
 
 from baselines import records
+from baselines.chord_report import chord_section, is_chord_run, plot_chord_confusion
 from baselines.curves import Curve, plot_learning_curves
 
 __all__ = ["REPORTED", "TABLE_COLUMNS", "task_tables", "render_report", "main"]
@@ -475,7 +476,9 @@ def render_report(results_dir, out=None, *, plots=True, runs=None) -> str:
     if runs is None:
         runs = records.load_runs(results_dir, strict=False)
     latest = list(_latest_per_row(runs).values())
-    tables = task_tables(runs)
+    # Chord runs score whole tracks with their own keys: a section of their own.
+    chord_runs = [r for r in runs if is_chord_run(r)]
+    tables = task_tables([r for r in runs if not is_chord_run(r)])
     formats = {title: kind for title, _, kind in TABLE_COLUMNS}
     formats["test groups"] = "integer"
 
@@ -512,6 +515,7 @@ def render_report(results_dir, out=None, *, plots=True, runs=None) -> str:
                   "pipeline and the same folds; intervals are 95 % bootstrap intervals "
                   "over test groups (works), the last column a paired interval on the "
                   "difference to the reference row.", "", table, ""]
+    lines += chord_section(chord_runs)
     cnn_runs = sorted((r for r in latest if _is_cnn(r)),
                       key=lambda r: (_corpus(r), r["task"], r["model"]))
     if cnn_runs:
@@ -554,6 +558,12 @@ def render_report(results_dir, out=None, *, plots=True, runs=None) -> str:
                       f"({run['task']})", "",
                       f"![confusion {run['model']}]({rel(path)})", "",
                       f"From: `{run.source}`", ""]
+        chord_plot = plot_chord_confusion(chord_runs, figures / "confusion_chords.png")
+        if chord_plot is not None:
+            lines += [f"### Chord confusion matrix (frames), best chords run: "
+                      f"{_label(chord_plot)}", "",
+                      f"![confusion chords]({rel(figures / 'confusion_chords.png')})", "",
+                      f"From: `{chord_plot.source}`", ""]
         chosen = []
         for kind, predicate in (
                 ("classical model", lambda r: not _is_cnn(r) and not _is_dummy(r)),

@@ -104,28 +104,29 @@ class StudyStepCUDA(Benchmark):
     """The study's network: one step on device inputs, one step end to end."""
 
     timer = timeit.default_timer
-    batch_size = 32
+    param_names = ["batch_size"]
+    params = [[32]]
 
-    def setup(self):
+    def setup(self, batch_size):
         torch = require("torch")
         if not torch.cuda.is_available():
             raise NotImplementedError(NO_CUDA)  # asv: skipped
         torch.backends.cudnn.benchmark = True
-        self.f = _step_fixture("study", torch.device("cuda"), self.batch_size,
+        self.f = _step_fixture("study", torch.device("cuda"), batch_size,
                                bank_recordings=16)
         for _ in range(3):  # cuDNN's algorithm search, allocator warm-up
-            self.time_model_step()
-            self.time_end_to_end_step()
+            self.time_model_step(batch_size)
+            self.time_end_to_end_step(batch_size)
 
-    def time_model_step(self):
+    def time_model_step(self, batch_size):
         _model_step(self.f)
         self.f["torch"].cuda.synchronize()
 
-    def time_end_to_end_step(self):
+    def time_end_to_end_step(self, batch_size):
         from baselines.cnn.train import batch_images, batch_targets, train_step
 
         f, epoch = self.f, self.f["epoch"]
-        index = np.arange(self.batch_size)
+        index = np.arange(batch_size)
         images = batch_images(f["config"], epoch["bank"], epoch["windows"],
                               epoch["stacks"], index)
         y, Y = batch_targets(epoch["y"], epoch["Y"], index, f["device"])
@@ -136,12 +137,13 @@ class StudyStepCUDA(Benchmark):
 class SmallStepCPU(Benchmark):
     """The small preset's step on the CPU (batch 8)."""
 
-    batch_size = 8
+    param_names = ["batch_size"]
+    params = [[8]]
 
-    def setup(self):
+    def setup(self, batch_size):
         torch = require("torch")
-        self.f = _step_fixture("small", torch.device("cpu"), self.batch_size)
-        self.time_train_step()  # first-call allocations out of the timing
+        self.f = _step_fixture("small", torch.device("cpu"), batch_size)
+        self.time_train_step(batch_size)  # first-call allocations out of the timing
 
-    def time_train_step(self):
+    def time_train_step(self, batch_size):
         _model_step(self.f)

@@ -45,9 +45,12 @@ class FrameProduct:
 
     Parameters
     ----------
-    kind : {"power", "mel", "chroma"}
+    kind : {"power", "mel", "chroma", "cqt"}
     params : tuple of (name, value) pairs
-        ``mel``: n_mels, fmin, fmax; ``chroma``: n_chroma.
+        ``mel``: n_mels, fmin, fmax; ``chroma``: n_chroma; ``cqt``: fmin,
+        n_octaves, bins_per_octave.  ``cqt`` is a *recording-level* product:
+        computed from the whole recording's audio (:mod:`features.cqt`), not
+        from STFT chunks, and never recomputed for a window alone.
     """
 
     kind: str
@@ -58,6 +61,17 @@ class FrameProduct:
         """File-name-safe identity of the product (kind + parameters)."""
         text = json.dumps([self.kind, [list(p) for p in self.params]], default=repr)
         return f"{self.kind}-{hashlib.sha1(text.encode()).hexdigest()[:12]}"
+
+    @property
+    def recording_level(self) -> bool:
+        """Computed from the whole recording's audio rather than STFT frames."""
+        return self.kind == "cqt"
+
+    def from_audio(self, y: np.ndarray, sr: int, hop_length: int) -> np.ndarray:
+        """A recording-level product of audio ``y``."""
+        from .cqt import cqt_magnitude
+
+        return cqt_magnitude(y, sr=sr, hop_length=hop_length, **dict(self.params))
 
     def basis(self, sr: int, n_fft: int):
         p = dict(self.params)
@@ -138,7 +152,11 @@ def compute_recording_frames(y, products, *, sr: int, n_fft: int, hop_length: in
     """
     y = _check_audio(y, sr)
     products = {p.key: p for p in products}
-    out = _recording_stft(y, products, sr=sr, n_fft=n_fft, hop_length=hop_length)
+    linear = {k: p for k, p in products.items() if not p.recording_level}
+    out = _recording_stft(y, linear, sr=sr, n_fft=n_fft, hop_length=hop_length) if linear else {}
+    for key, p in products.items():
+        if p.recording_level:
+            out[key] = p.from_audio(y, sr, hop_length)
     return RecordingFrames(sr=sr, n_fft=n_fft, hop_length=hop_length,
                            audio=y if audio is None else audio, products=out)
 
@@ -200,6 +218,9 @@ def window_products(frames: RecordingFrames, products, starts, n_samples: int) -
         raise ValueError(f"windows at starts [{starts.min()}, {starts.max()}] lie outside "
                          f"the recording's {frames.n_samples} samples")
     products = list(products)
+    if any(p.recording_level for p in products):
+        raise ValueError("recording-level products (cqt) do not slice into windows computed alone; "
+                         "use features.context.FrameContext")
     missing = [p.key for p in products if p.key not in frames.products]
     if missing:
         raise ValueError(f"frames lack products {missing}; compute them with this extractor")

@@ -14,15 +14,15 @@ from benchmarks import bench_cnn  # noqa: E402
 def test_study_step_is_skipped_naming_the_missing_gpu():
     # asv marks a benchmark skipped when its setup raises NotImplementedError.
     with pytest.raises(NotImplementedError, match="no CUDA device"):
-        bench_cnn.StudyStepCUDA().setup()
+        bench_cnn.StudyStepCUDA().setup(32)
 
 
 def test_small_cpu_step_trains_the_network():
     bench = bench_cnn.SmallStepCPU()
-    bench.setup()
+    bench.setup(8)
     model = bench.f["model"]
     before = [p.detach().clone() for p in model.parameters()]
-    bench.time_train_step()
+    bench.time_train_step(8)
     changed = [not torch.equal(a, p) for a, p in zip(before, model.parameters())]
     assert all(changed)  # every parameter took an optimiser step
 

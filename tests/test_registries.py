@@ -77,17 +77,17 @@ def test_the_command_refuses_a_dataset_the_task_cannot_read(tmp_path):
     from baselines.learning_curve import run
 
     reader = register_dataset(DatasetReader(
-        name="test-lab", kind="lab", group="album", description="a .lab collection",
+        name="test-gtzan", kind="gtzan", group="artist", description="a genre collection",
         open=lambda root: [], default_root=None))
     try:
         with pytest.raises(ValueError, match="reads dataset kinds musicnet; dataset "
-                                             "'test-lab' is of kind 'lab'"):
+                                             "'test-gtzan' is of kind 'gtzan'"):
             run("knn", task="composer", dataset=reader.name, root=tmp_path, out=tmp_path,
                 progress=False, print_table=False)
         from baselines.datasets import load_dataset
 
-        with pytest.raises(ValueError, match="kind 'lab', which has no loader; kinds "
-                                             "with one: musicnet"):
+        with pytest.raises(ValueError, match="kind 'gtzan', which has no loader; kinds "
+                                             "with one: musicnet, lab"):
             load_dataset(reader.name, root=tmp_path)
     finally:
         del DATASET_READERS[reader.name]

@@ -19,7 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Train the MusicNet study's CNN (or its small CPU variant) on "
         "windows from the streaming sampler and score it on the shared held-out "
         "windows.")
-    p.add_argument("--task", choices=("composer", "instruments", "joint"),
+    p.add_argument("--task", choices=("composer", "instruments", "joint", "chords"),
                    default="joint", help="what to predict (default: joint)")
     p.add_argument("--preset", choices=("auto", "study", "small"), default="auto",
                    help="network: 'study' (4 x 128 x 312 input), 'small' (1 x 64 x "
@@ -71,7 +71,30 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _cnn_head(argv) -> str | None:
+    """The ``cnn_head`` of the task on the command line (None if not given)."""
+    probe = argparse.ArgumentParser(add_help=False)
+    probe.add_argument("--task", default=None)
+    task, _ = probe.parse_known_args(argv)
+    if task.task is None:
+        return None
+    from baselines.tasks import get_task
+
+    try:
+        return get_task(task.task).cnn_head
+    except ValueError:
+        return None  # the full parser reports it
+
+
 def main(argv=None) -> int:
+    if _cnn_head(sys.argv[1:] if argv is None else argv) == "chords":
+        # The chord network has its own input (log-CQT frame patches) and run.
+        if not torch_available():
+            print(f"python -m baselines.cnn: {INSTALL_HINT}", file=sys.stderr)
+            return 2
+        from baselines.cnn.chord_run import main as chord_main
+
+        return chord_main(argv)
     parser = build_parser()
     args = parser.parse_args(argv)
     if not torch_available():

@@ -20,7 +20,9 @@ __all__ = [
     "ENSEMBLES",
     "ENSEMBLE_BY_NAME",
     "instrument_name",
+    "instrument_range",
     "is_general_midi_program",
+    "RENDER_ONLY_INSTRUMENTS",
 ]
 
 
@@ -67,6 +69,20 @@ INSTRUMENTS: tuple[Instrument, ...] = (
 INSTRUMENT_BY_PROGRAM: dict[int, Instrument] = {i.program: i for i in INSTRUMENTS}
 INSTRUMENT_PROGRAMS: tuple[int, ...] = tuple(i.program for i in INSTRUMENTS)
 
+#: General MIDI instruments outside MusicNet's vocabulary that only the chord
+#: corpus renders (its labels are chords, not instruments): organ, voices,
+#: brass.  Never part of a multi-hot instrument label.
+RENDER_ONLY_INSTRUMENTS: tuple[Instrument, ...] = (
+    Instrument(20, "church organ", 24, 96),
+    Instrument(49, "string ensemble", 28, 96),
+    Instrument(53, "choir aahs", 40, 81),
+    Instrument(54, "voice oohs", 40, 81),
+    Instrument(57, "trumpet", 55, 82),
+    Instrument(58, "trombone", 40, 72),
+    Instrument(59, "tuba", 28, 58),
+)
+_RANGE_BY_PROGRAM = {i.program: i for i in INSTRUMENTS + RENDER_ONLY_INSTRUMENTS}
+
 #: General MIDI program used to *render* a pizzicato string part.  The note
 #: is still labelled with its instrument (violin, viola, cello), as MusicNet
 #: labels a plucked violin a violin.
@@ -93,6 +109,21 @@ def instrument_name(program: int) -> str:
             f"instrument program {program} is not in the vocabulary "
             f"{list(INSTRUMENT_PROGRAMS)}"
         ) from None
+
+
+def instrument_range(program: int) -> Instrument:
+    """The :class:`Instrument` (range) of any program this suite renders:
+    the vocabulary's and :data:`RENDER_ONLY_INSTRUMENTS`.
+
+    Raises
+    ------
+    KeyError
+        An unknown program.
+    """
+    try:
+        return _RANGE_BY_PROGRAM[int(program)]
+    except KeyError:
+        raise KeyError(f"no range known for General MIDI program {program}") from None
 
 
 @dataclass(frozen=True)

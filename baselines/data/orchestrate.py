@@ -23,12 +23,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from statistics import median
 
-from .ensembles import INSTRUMENT_BY_PROGRAM, PIZZICATO_PROGRAM, Ensemble
+from .ensembles import PIZZICATO_PROGRAM, Ensemble, instrument_range
 
 __all__ = ["KEYBOARD_PROGRAMS", "PlayedNote", "assign_parts", "fit_to_range", "orchestrate"]
 
 #: Instruments that may take several parts at once.
-KEYBOARD_PROGRAMS = frozenset({1, 7})
+KEYBOARD_PROGRAMS = frozenset({1, 7, 20})
 _STRING_PROGRAMS = frozenset({41, 42, 43, 44})
 
 
@@ -48,7 +48,7 @@ class PlayedNote:
 
 
 def _centre(program: int) -> float:
-    inst = INSTRUMENT_BY_PROGRAM[program]
+    inst = instrument_range(program)
     return (inst.low + inst.high) / 2
 
 
@@ -123,7 +123,7 @@ def fit_to_range(pitches: list[int], program: int) -> list[int]:
     The whole part moves by the octave shift that keeps most notes in range
     (the smallest such shift); notes still outside are folded in one by one.
     """
-    inst = INSTRUMENT_BY_PROGRAM[program]
+    inst = instrument_range(program)
     if not pitches:
         return []
     shifts = sorted(range(-48, 49, 12), key=abs)

@@ -143,3 +143,38 @@ register_dataset(DatasetReader(
     name="musicnet", kind="musicnet", group="work",
     description="a MusicNet-format folder, given by --root",
     open=_open_musicnet))
+
+
+# ---------------------------------------------------------------------------
+# lab-kind datasets: Isophonics-layout chord collections
+
+
+def _open_isophonics(root):
+    from baselines.data.isophonics import IsophonicsDataset
+
+    return IsophonicsDataset(root)
+
+
+def _chord_corpus(small):
+    def build(*, progress=True, n_jobs=-1):
+        from baselines.data.chord_corpus import chord_corpus
+
+        return chord_corpus(small=small, progress=progress, n_jobs=n_jobs)
+
+    return build
+
+
+register_dataset(DatasetReader(
+    name="chords", kind="lab", group="track",
+    description="the embedded chord corpus: music21's Bach and Monteverdi harmonic analyses, "
+                "rendered on first use",
+    open=_open_isophonics, default_root=_chord_corpus(False)))
+register_dataset(DatasetReader(
+    name="chords-small", kind="lab", group="track",
+    description="the embedded chord corpus's test-sized version",
+    open=_open_isophonics, default_root=_chord_corpus(True)))
+register_dataset(DatasetReader(
+    name="isophonics", kind="lab", group="track",
+    description="an Isophonics-layout folder (<artist>/chordlab/<album>/<track>.lab and audio), "
+                "given by --root",
+    open=_open_isophonics))

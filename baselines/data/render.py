@@ -229,17 +229,18 @@ def recording_id(composer_index: int, candidate_index: int, segment: int) -> int
     return 10000 * (composer_index + 1) + 10 * candidate_index + segment
 
 
-def draw_ensemble(seed: int, composer: str, slot: int):
-    """The ensemble of a composer's recording number ``slot``.
+def draw_ensemble(seed: int, composer: str, slot: int, ensembles=ENSEMBLES):
+    """The ensemble of a composer's recording number ``slot`` (from
+    ``ensembles``, default :data:`~baselines.data.ensembles.ENSEMBLES`).
 
     Each composer's slots run through its own seeded permutation of
     :data:`ENSEMBLES`, over and over: every ensemble is about equally common
     for every composer, so the ensemble says nothing about the composer, and
     no instrument is left too rare by chance.
     """
-    order = list(range(len(ENSEMBLES)))
+    order = list(range(len(ensembles)))
     random.Random(f"ensembles-{seed}-{composer}").shuffle(order)
-    return ENSEMBLES[order[slot % len(order)]]
+    return ensembles[order[slot % len(order)]]
 
 
 # --------------------------------------------------------------------------

@@ -107,6 +107,7 @@ def make_feature_extractor(name, **params):
 
 # The loaders: each module registers the loader of its kind on import.
 from baselines.datasets.musicnet import Dataset, load_musicnet  # noqa: E402
+from baselines.datasets import lab  # noqa: E402,F401  (lab-kind: chord collections)
 
 #: ``--dataset`` values at import (the registry, :mod:`baselines.data.registry`,
 #: is the truth: :func:`baselines.data.registry.dataset_names`).

@@ -176,3 +176,4 @@ def get_task(name) -> Task:
 
 # The task families: each module registers its tasks on import.
 from baselines.tasks import musicnet  # noqa: E402,F401  (registers composer, instruments, joint)
+from baselines.tasks import chords  # noqa: E402,F401  (registers chords)
