@@ -27,7 +27,7 @@ import numpy as np
 from baselines.protocol import grouped_folds, metric_interval
 
 __all__ = ["INTERVAL_KEYS", "fold_plans", "interval_metrics", "pooled_predictions",
-           "recording_folds"]
+           "prediction_block", "recording_folds"]
 
 #: Metrics given an interval, besides the task's headline metric.
 INTERVAL_KEYS = ("recording_accuracy",)
@@ -93,6 +93,21 @@ def pooled_predictions(plans, results):
         groups.append([str(by_id[int(i)]) for i in ids])
     return (np.concatenate(y_true), np.concatenate(y_pred), np.concatenate(units),
             np.concatenate(groups))
+
+
+def prediction_block(windows, groups, y_true, y_pred) -> dict | None:
+    """The held-out predictions as a run record's ``detail.predictions``.
+
+    Kept for one-answer-per-window tasks only, so that the report can pair
+    two runs scored on the same windows (a classical model and the CNN).
+    """
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    if y_true.ndim != 1 or y_pred.shape != y_true.shape:
+        return None
+    return {"recording_ids": [int(i) for i in windows.recording_ids],
+            "starts": [round(float(s), 6) for s in windows.starts],
+            "groups": [str(g) for g in groups],
+            "y_true": y_true.tolist(), "y_pred": y_pred.tolist()}
 
 
 def interval_metrics(task, labels, y_true, y_pred, units, groups, *, random_state=0,

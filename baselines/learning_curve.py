@@ -40,7 +40,8 @@ from baselines.curve_plan import (
     plan_curve,
 )
 from baselines.curve_plan import parse_train_sizes  # noqa: F401  (public here too)
-from baselines.curve_cv import fold_plans, interval_metrics, pooled_predictions
+from baselines.curve_cv import (fold_plans, interval_metrics, pooled_predictions,
+                                prediction_block)
 from baselines.curve_points import fit_points, point_jobs
 from baselines.models import MODELS
 
@@ -150,6 +151,10 @@ def write_run(plan, *, computed, started, command=None, parts=None) -> dict:
         if len(parts) > 1 and plan.task.details is not None:
             y_true, y_pred, units, _ = pooled
             detail = plan.task.details(y_true, y_pred, groups=units, labels=labels)
+        if len(parts) == 1:  # the official split: pairable with the CNN's windows
+            block = prediction_block(plan.eval_windows, pooled[3], pooled[0], pooled[1])
+            if block is not None:
+                detail = {**detail, "predictions": block}
     record = {
         "command": command or "learning_curve",
         "model": plan.model,

@@ -109,6 +109,28 @@ def _is_ablation(run) -> bool:
     return "ablation" in _config(run)
 
 
+def _predictions(run):
+    block = (run.record.get("detail") or {}).get("predictions")
+    if not block:
+        return None
+    correct = np.asarray(block["y_true"]) == np.asarray(block["y_pred"])
+    key = (tuple(block["recording_ids"]), tuple(block["starts"]))
+    return key, correct.astype(float), np.asarray(block["groups"])
+
+
+def paired_with_cnn(run, cnn) -> str | None:
+    """``"+0.03 [-0.02, +0.08]"``: window accuracy of ``run`` minus the CNN's,
+    with a paired 95 % interval over test groups, where both records hold
+    their held-out predictions on the same windows; else None."""
+    from baselines.protocol import paired_interval
+
+    mine, theirs = _predictions(run), _predictions(cnn) if cnn is not None else None
+    if mine is None or theirs is None or mine[0] != theirs[0]:
+        return None
+    d = paired_interval(None, None, mine[1], theirs[1], mine[2], random_state=0)
+    return f"{d.estimate:+.2f} [{d.low:+.2f}, {d.high:+.2f}]"
+
+
 def _model_label(run) -> str:
     reference = _config(run).get("reference")
     return f"{run['model']} (reference: {reference})" if reference else run["model"]
@@ -187,7 +209,13 @@ def task_tables(runs) -> dict:
     are a mean of.
     """
     rows = {}
-    for (corpus, task, model, features, _), run in _latest_per_row(runs).items():
+    latest = _latest_per_row(runs)
+    cnns = {}
+    for (corpus, task, *_), run in latest.items():
+        if _is_cnn(run) and _predictions(run) is not None:
+            if (corpus, task) not in cnns or _score(run) > _score(cnns[(corpus, task)]):
+                cnns[(corpus, task)] = run
+    for (corpus, task, model, features, _), run in latest.items():
         if _is_ablation(run):
             continue
         row = {"model": _model_label(run), "features": features}
@@ -195,6 +223,10 @@ def task_tables(runs) -> dict:
             row[title] = _with_interval(run, keys, kind)
         row["test groups"] = _test_groups(run)
         row["protocol"] = _config(run).get("protocol", "official")
+        cnn = cnns.get((corpus, task))
+        if cnn is not None:
+            paired = None if run is cnn else paired_with_cnn(run, cnn)
+            row[f"window accuracy minus {cnn['model']} (paired)"] = paired or "-"
         row["source"] = run.source
         row["_rank"] = (0 if _is_dummy(run) else 2 if _is_cnn(run) else 1,
                         -_score(run))

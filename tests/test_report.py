@@ -265,3 +265,29 @@ def test_intervals_group_counts_notes_and_ablation(tmp_path):
     lines = [line for line in ablation.splitlines() if line.startswith("| stats")]
     assert lines[0].startswith("| stats-406 |") and "| - |" in lines[0]
     assert "+0.08 [-0.02, +0.19]" in lines[1]
+
+
+def test_paired_difference_with_the_cnn_on_the_same_windows(tmp_path):
+    root = tmp_path / "results"
+    windows = {"recording_ids": [1, 1, 2, 2, 3, 3, 4, 4], "starts": [0.0, 5.0] * 4,
+               "groups": ["w1", "w1", "w2", "w2", "w3", "w3", "w4", "w4"],
+               "y_true": [0, 0, 1, 1, 0, 0, 1, 1]}
+    metrics = {"composer_accuracy": 0.5, "composer_macro_f1": 0.5, "recording_accuracy": 0.5}
+    for name, model, y_pred in (("sgd", "sgd-hinge", [0, 0, 1, 1, 0, 0, 1, 0]),
+                                ("same", "knn", [0, 1, 1, 0, 0, 0, 0, 1]),
+                                ("cnn", "cnn-small", [0, 1, 1, 0, 0, 0, 0, 1])):
+        record = _write_run(root, name, model=model, features="spectrogram", task="composer",
+                            metrics=metrics)
+        record["detail"]["predictions"] = {**windows, "y_pred": y_pred}
+        records.write_run(root / name, record)
+    record = _write_run(root, "other", model="sgd-log", features="stats", task="composer",
+                        metrics=metrics)  # no predictions: nothing to pair
+    text = report.render_report(root, plots=False)
+    header = [line for line in text.splitlines() if line.startswith("| model |")][0]
+    assert "window accuracy minus cnn-small (paired)" in header
+    rows = {cells[0]: cells for _, cells in _table_rows(text)}
+    column = [c.strip() for c in header.strip("|").split("|")].index(
+        "window accuracy minus cnn-small (paired)")
+    assert rows["sgd-hinge"][column].startswith("+0.25 [")  # 7/8 - 5/8 correct
+    assert rows["knn"][column] == "+0.00 [+0.00, +0.00]"   # the same answers
+    assert rows["sgd-log"][column] == "-" and rows["cnn-small"][column] == "-"
