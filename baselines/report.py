@@ -18,6 +18,10 @@ with
   an audio baseline;
 * the feature-block ablation (records with ``config.ablation``): accuracy
   with intervals and the paired difference to its reference row;
+* where a CNN run and classical runs keep their held-out answers on the
+  same windows (``detail.predictions``: official-split runs), a column with
+  each classical row's window accuracy minus the CNN's and its paired 95 %
+  interval over test groups;
 * per task with a CNN run, the best classical model beside each CNN
   (:mod:`baselines.side_by_side`: headline metric, training seconds,
   seconds to 95 % of the final metric, device);
