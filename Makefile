@@ -131,11 +131,11 @@ gpu-results: $(STAMPS)/gpu
 	  $(PY) -m baselines.cnn --task $$task --preset study --device $(GPU_DEVICE) \
 	    --epochs $$((2 * $(GPU_EPOCHS))) --resume --no-progress; \
 	done
-	# Not on main yet (issue 14 item 1); add when their commands are merged:
-	#   chords: the chord network's command, --preset study --device $(GPU_DEVICE)
-	#   $(PY) -m baselines.cnn.genre --task genre --network cnn --preset study --device $(GPU_DEVICE) --no-progress
-	#   $(PY) -m baselines.cnn.genre --task genre --network lstm --preset study --device $(GPU_DEVICE) --no-progress
-	#   $(PY) -m baselines.cnn.genre --task affect --network cnn --preset study --device $(GPU_DEVICE) --no-progress
+	$(PY) -m baselines.cnn --task chords --preset study --device $(GPU_DEVICE) --no-progress
+	set -e; for task in genre affect; do for network in cnn lstm; do \
+	  $(PY) -m baselines.cnn.genre --task $$task --network $$network --preset study \
+	    --device $(GPU_DEVICE) --no-progress; \
+	done; done
 	$(PY) -m performance_report.cnn_throughput --preset study --device $(GPU_DEVICE) --profile
 	$(PY) -m baselines.report --readme README.md
 

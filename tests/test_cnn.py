@@ -94,6 +94,20 @@ def test_audio_bank_cuts_windows_and_pads_the_end_with_silence():
         bank.cut(bank.rows([2]), [3.5])
 
 
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+@pytest.mark.parametrize("device", ["cuda", "cuda:0"])
+def test_audio_bank_on_cuda_cuts_windows_there(device):
+    # "cuda" (no index, what --device auto gives) once failed: the bank sat on
+    # cuda:0, the comparison saw another device and pin_memory refused a GPU tensor.
+    audio = {5: np.arange(100, dtype=np.float32), 2: np.ones(30, np.float32)}
+    bank = AudioBank(audio, n_samples=10, sr=10, device=device)
+    assert bank.on_device
+    windows = bank.cut(bank.rows([5, 2]), [0.3, 2.5])
+    assert windows.device.type == "cuda"
+    np.testing.assert_array_equal(windows[0].cpu().numpy(), np.arange(3, 13))
+    np.testing.assert_array_equal(windows[1].cpu().numpy(), [1] * 5 + [0] * 5)
+
+
 def test_stacks_stay_inside_a_recording_and_union_instruments():
     from baselines.data.windows import Windows
 

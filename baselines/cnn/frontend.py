@@ -171,6 +171,8 @@ class AudioBank:
                  + _to_device(starts, self.bank.device))
         index = first.unsqueeze(-1) + self._ramp
         windows = self.bank[index]
-        if windows.device != self.device:
+        # Compare kinds, not devices: torch.device("cuda") != torch.device("cuda:0"),
+        # so a bank already on the GPU would be sent to pin_memory (which refuses it).
+        if windows.device.type == "cpu" and self.device.type != "cpu":
             windows = windows.pin_memory().to(self.device, non_blocking=True)
         return windows
