@@ -9,13 +9,16 @@ from .beat import BeatSynchronous
 from .chroma import Chroma, MelChroma
 from .first_pass import build_frame_cache, corpus_frames
 from .frames import FrameCache, RecordingFrames, cached_recording_frames
+from .keychroma import KeyChroma
 from .mfcc import MFCC
+from .rhythm import Rhythm
 from .registry import FEATURE_SETS, make_extractor
 from .spectrogram import LogMel, Spectrogram
 from .stats import SummaryStatistics
 
 __all__ = [
-    "BeatSynchronous", "Chroma", "MelChroma", "MFCC", "LogMel", "Spectrogram",
+    "BeatSynchronous", "Chroma", "KeyChroma", "MelChroma", "MFCC", "LogMel", "Rhythm",
+    "Spectrogram",
     "SummaryStatistics", "FrameCache", "RecordingFrames", "cached_recording_frames",
     "corpus_frames", "build_frame_cache", "FEATURE_SETS", "make_extractor",
 ]

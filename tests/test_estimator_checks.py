@@ -23,6 +23,8 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from baselines.models import MODELS, ScaledModel, make_model, models_for, target_kind_of
 from baselines.tasks import task_names
+from features.base import FrameExtractor
+from features.keychroma import KeyChroma
 from features.registry import FEATURE_SETS, FRAME_FEATURE_SETS, make_extractor
 
 FAST = {"adaboost": {"n_estimators": 5}, "adaboost-logistic": {"n_estimators": 3},
@@ -57,6 +59,10 @@ FIXED_VOCABULARY = (
     "decision_function is (n, 25) whatever y held)")
 FIXED_VOCABULARY_CHECKS = ("check_classifiers_train", "check_classifiers_classes",
                            "check_classifiers_one_label", "check_decision_proba_consistency")
+KEY_CORRELATION = (
+    "key-normalised chroma correlates the window's mean chroma, centred, with key "
+    "profiles; the check's random windows give an almost flat chroma, whose centring "
+    "magnifies the batches' float32 differences (~1e-7) to ~1e-5")
 
 
 def _innermost(estimator):
@@ -68,6 +74,10 @@ def _innermost(estimator):
 def expected_failed_checks(estimator) -> dict:
     """Check name -> reason, for the checks ``estimator`` means to fail."""
     failed = {}
+    if isinstance(estimator, FrameExtractor):
+        if isinstance(estimator, KeyChroma) or getattr(estimator, "key_chroma", False):
+            failed["check_methods_subset_invariance"] = KEY_CORRELATION
+        return failed
     if is_classifier(estimator) and getattr(estimator, "learns_from_data", True) is False:
         return dict.fromkeys(FIXED_VOCABULARY_CHECKS, FIXED_VOCABULARY)
     if not isinstance(estimator, ScaledModel):
