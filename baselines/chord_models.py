@@ -19,12 +19,13 @@ import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .data.chord_labels import N_CLASSES, NO_CHORD
 
-__all__ = ["ChordTemplateClassifier", "SMOOTHING", "chord_templates", "parse_balance", "smooth",
-           "undersample_indices"]
+__all__ = ["ChordTemplateClassifier", "SMOOTHING", "chord_templates", "parse_balance",
+           "pitch_class_profile", "smooth", "undersample_indices"]
 
 SMOOTHING = ("none", "median", "hmm")
 
@@ -40,12 +41,30 @@ def chord_templates(n_chroma: int = 12) -> np.ndarray:
     return out
 
 
+def pitch_class_profile(X: np.ndarray) -> np.ndarray:
+    """``(n, 12)``: each row's features averaged per pitch class.
+
+    A row is read as :class:`features.context.FrameContext` flattens chroma
+    with context: 12 pitch-class rows of ``n_frames`` columns, so feature
+    ``j`` belongs to pitch class ``j // n_frames``.  A row of ``d`` features,
+    ``d`` not a multiple of 12, is read the same way after zeros fill it to
+    ``12 * ceil(d / 12)`` (the last pitch classes get fewer or no features).
+    """
+    n_frames = -(-X.shape[1] // 12)
+    if X.shape[1] != 12 * n_frames:
+        X = np.pad(X, ((0, 0), (0, 12 * n_frames - X.shape[1])))
+    return X.reshape(len(X), 12, n_frames).mean(axis=2)
+
+
 class ChordTemplateClassifier(ClassifierMixin, BaseEstimator):
     """Binary triad templates matched to chroma by cosine; ``N`` below a threshold.
 
     Input rows are chroma frames with context, laid out as
     :class:`features.context.FrameContext` flattens them (12 rows of
-    ``n_frames`` columns); the frames are averaged before matching.
+    ``n_frames`` columns); the frames are averaged before matching
+    (:func:`pitch_class_profile`, which also reads any other feature count).
+    The 25 classes are fixed: ``fit`` only checks that labels are among them,
+    and every class can be predicted whatever ``y`` held.
 
     Parameters
     ----------
@@ -69,27 +88,32 @@ class ChordTemplateClassifier(ClassifierMixin, BaseEstimator):
         self.temperature = temperature
 
     def fit(self, X, y=None):
-        """Validate ``X`` (a multiple of 12 columns) and ``y`` (classes in 0..24);
-        nothing is learned.
+        """Validate ``X`` and ``y`` (chord class indices in 0..24); nothing is learned.
 
         Returns
         -------
         self
+
+        Raises
+        ------
+        ValueError
+            A parameter out of range, non-finite ``X``, or a ``y`` that is not
+            chord class indices (strings, continuous values, classes >= 25).
         """
         if not isinstance(self.threshold, numbers.Real) or not 0 <= self.threshold <= 1:
             raise ValueError(f"threshold={self.threshold!r} must be a number in [0, 1]")
         if not isinstance(self.temperature, numbers.Real) or not self.temperature > 0:
             raise ValueError(f"temperature={self.temperature!r} must be positive")
         if y is None:
-            X = validate_data(self, X, dtype=np.float32)
+            validate_data(self, X, dtype=np.float32)
         else:
-            X, y = validate_data(self, X, y, dtype=np.float32)
-            y = np.asarray(y)
-            if not np.issubdtype(y.dtype, np.integer) or y.min() < 0 or y.max() >= N_CLASSES:
-                raise ValueError(f"y must hold class indices in [0, {N_CLASSES}); "
-                                 f"got values in [{y.min()}, {y.max()}]")
-        if X.shape[1] % 12:
-            raise ValueError(f"X has {X.shape[1]} columns; chroma with context needs a multiple of 12")
+            _, y = validate_data(self, X, y, dtype=np.float32)
+            check_classification_targets(y)
+            # The vocabulary is fixed: labels name the 25 classes, they are not learned.
+            if y.dtype.kind not in "iuf" or not np.all(np.isin(y, np.arange(N_CLASSES))):
+                shown = ", ".join(map(repr, np.unique(y)[:5].tolist()))
+                raise ValueError(f"y must hold chord class indices in [0, {N_CLASSES}); got "
+                                 f"labels {shown}{', ...' if len(np.unique(y)) > 5 else ''}")
         self.classes_ = np.arange(N_CLASSES)
         return self
 
@@ -102,7 +126,7 @@ class ChordTemplateClassifier(ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = validate_data(self, X, dtype=np.float32, reset=False)
-        chroma = X.reshape(len(X), 12, -1).mean(axis=2)
+        chroma = pitch_class_profile(X)
         norm = np.linalg.norm(chroma, axis=1, keepdims=True)
         chroma = np.divide(chroma, norm, out=np.zeros_like(chroma), where=norm > 0)
         templates = chord_templates()

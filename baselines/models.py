@@ -31,7 +31,9 @@ Each :class:`ModelSpec` says which kinds it serves, whether it streams
 Adding a model: write a builder ``(kind, **params) -> ScaledModel`` (and
 ``(**params) -> ScaledRegressor`` where it has a regression twin), register a
 :class:`ModelSpec` in :data:`MODELS`; ``tests/test_models.py`` and
-``tests/test_estimator_checks.py`` then run it on every kind it serves.
+``tests/test_estimator_checks.py`` then run it on every kind it serves (and a
+task-only model, ``ModelSpec(tasks=..., task_model=...)``, on every task it
+serves).
 Callers pass ``get_task(task).target_kind`` (a task name also works).
 
 >>> from baselines.models import make_model

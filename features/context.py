@@ -15,9 +15,10 @@
 The two doors:
 
 - ``transform(X)``: audio windows ``(n_windows, n_samples)`` whose centre
-  is the frame described; ``n_samples`` is at least
-  :meth:`FrameContext.window_samples` so the context frames never see the
-  window's edges, and a multiple of ``2 * hop_length``;
+  is the frame described; ``n_samples`` is meant to be at least
+  :meth:`FrameContext.window_samples`, so the context frames never see the
+  window's edges, and a multiple of ``2 * hop_length``; a shorter window
+  (any length) warns and is zero-padded about its centre to that length;
 - ``recording_frames(y)`` (or the disk cache) once per recording, then
   ``from_frames(frames, starts, n_samples)`` for the same windows, or
   :meth:`FrameContext.frame_features` for any frames of the recording
@@ -34,6 +35,7 @@ recording in the frame door, so there the doors differ by design.
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
@@ -167,16 +169,28 @@ class FrameContext(FrameExtractor):
         return self.window_samples()
 
     def _check_n_samples(self, n_samples: int):
-        # An error, not the base class's warning: a shorter window has no
-        # centre frame whose context stays clear of its edges.
+        # A short window warns, as the base class does (sklearn's estimator
+        # checks feed windows of a few samples), and is zero-padded about its
+        # centre (_centred); a long enough one must be centred on a frame.
         need = self.window_samples()
         if n_samples < need:
-            raise ValueError(f"windows of n_samples={n_samples} are too short: FrameContext "
-                             f"needs at least {need} samples (context={self.context}, "
-                             f"hop_length={self.hop_length}, kind={self.kind!r})")
-        if n_samples % (2 * self.hop_length):
+            warnings.warn(f"windows of n_samples={n_samples} are too short: FrameContext is "
+                          f"meant for at least {need} samples (context={self.context}, "
+                          f"hop_length={self.hop_length}, kind={self.kind!r}); they are "
+                          f"zero-padded about their centre", UserWarning, stacklevel=3)
+        elif n_samples % (2 * self.hop_length):
             raise ValueError(f"windows of n_samples={n_samples} must be a multiple of "
                              f"2 * hop_length = {2 * self.hop_length} (centred on a frame)")
+
+    def _centred(self, X: np.ndarray) -> np.ndarray:
+        """Windows shorter than :meth:`window_samples` zero-padded to it, their
+        centre sample ``n // 2`` on the padded window's centre frame; longer
+        ones as they are."""
+        need, n = self.window_samples(), X.shape[1]
+        if n >= need:
+            return X
+        left = need // 2 - n // 2
+        return np.pad(X, ((0, 0), (left, need - n - left)))
 
     # -- products --------------------------------------------------------------
     def frame_products(self):
@@ -190,6 +204,7 @@ class FrameContext(FrameExtractor):
         return [chroma_product(self.n_chroma)]
 
     def _products_from_windows(self, X):
+        X = self._centred(X)
         if self.kind not in _CQT_KINDS:
             return super()._products_from_windows(X)
         (p,) = self.frame_products()
@@ -284,6 +299,13 @@ class FrameContext(FrameExtractor):
         if np.any(starts < 0) or np.any(starts + n_samples > frames.n_samples):
             raise ValueError(f"windows of n_samples={n_samples} at starts [{starts.min()}, "
                              f"{starts.max()}] exceed the recording's {frames.n_samples} samples")
+        if n_samples < self.window_samples():
+            # A short window's context is zero padding, not the recording's
+            # neighbouring frames: cut it from the audio and take the window door.
+            self._check_sr(frames.sr)
+            windows = np.stack([np.asarray(frames.audio[s:s + n_samples]) for s in starts])
+            return self._batched(len(windows), lambda s: self._window_features(
+                self._products_from_windows(windows[s])))
         return self.frame_features(frames, (starts + n_samples // 2) // self.hop_length)
 
     def _output_layout(self, n_samples):

@@ -7,7 +7,8 @@ import pytest
 
 from baselines.metrics_chords import confusion, frames_to_segments
 from baselines.chord_models import (
-    ChordTemplateClassifier, chord_templates, frame_probabilities, smooth, undersample_indices,
+    ChordTemplateClassifier, chord_templates, frame_probabilities, pitch_class_profile, smooth,
+    undersample_indices,
 )
 from baselines.data.chord_labels import MAJMIN_CLASSES, NO_CHORD
 
@@ -33,14 +34,35 @@ def test_template_validates_in_fit_only():
     model = ChordTemplateClassifier(threshold=2.0)  # __init__ stores, does not check
     with pytest.raises(ValueError, match="threshold=2.0"):
         model.fit(np.zeros((2, 12), np.float32))
-    with pytest.raises(ValueError, match="multiple of 12"):
-        ChordTemplateClassifier().fit(np.zeros((2, 13), np.float32))
-    with pytest.raises(ValueError, match=r"class indices in \[0, 25\)"):
+    with pytest.raises(ValueError, match=r"class indices in \[0, 25\); got labels 0, 30"):
         ChordTemplateClassifier().fit(np.zeros((2, 12), np.float32), [0, 30])
+    with pytest.raises(ValueError, match="got labels 'C:maj', 'N'"):
+        ChordTemplateClassifier().fit(np.zeros((2, 12), np.float32), ["C:maj", "N"])
+    with pytest.raises(ValueError, match="Unknown label type: continuous"):
+        ChordTemplateClassifier().fit(np.zeros((2, 12), np.float32), [0.5, 3.0])
+    with pytest.raises(ValueError, match="NaN"):
+        ChordTemplateClassifier().fit(np.full((2, 12), np.nan, np.float32), [0, 1])
     from sklearn.exceptions import NotFittedError
 
     with pytest.raises(NotFittedError):
         ChordTemplateClassifier().predict(np.zeros((2, 12), np.float32))
+
+
+def test_template_reads_any_feature_count_as_pitch_class_rows():
+    c_major = [[1, 0, 0, 0, 1, 0, 0, 1, 0, 0, 0, 0]]
+    # 12 * k features: 12 rows of k frames, averaged (FrameContext's layout).
+    assert pitch_class_profile(_chroma([0, 4, 7], frames=5)[None]).tolist() == c_major
+    # Other counts: zeros fill the row to 12 * ceil(d / 12), so feature j is
+    # pitch class j // ceil(d / 12): with 8 features, pitch classes 0..7.
+    row = np.zeros((1, 8), np.float32)
+    row[0, [0, 4, 7]] = 1
+    assert pitch_class_profile(row).tolist() == c_major
+    model = ChordTemplateClassifier().fit(row, [0])
+    assert MAJMIN_CLASSES[model.predict(row)[0]] == "C:maj"
+    # 14 features: two per pitch class, the last five classes short or empty.
+    row = np.zeros((1, 14), np.float32)
+    row[0, [0, 1, 8, 9, 12]] = 1  # C, C, E, E and the first of F#'s two
+    assert pitch_class_profile(row)[0].tolist() == [1, 0, 0, 0, 1, 0, 0.5] + [0] * 5
 
 
 def test_templates_are_triads():
