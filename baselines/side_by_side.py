@@ -61,6 +61,12 @@ def _is_dummy(run) -> bool:
     return run["model"].lower().startswith("dummy")
 
 
+def _is_reference(run) -> bool:
+    # A score-level reference (the `notes` model) reads the label files, not
+    # the audio: it is no classical audio baseline to set beside a CNN.
+    return bool((run.get("config") or {}).get("reference"))
+
+
 def _number(value):
     if value is None:
         return None
@@ -163,6 +169,7 @@ def side_by_side_table(runs) -> tuple[dict, list]:
         if not cnns:
             continue
         classical = [r for r in group if not _is_cnn(r) and not _is_dummy(r)
+                     and not _is_reference(r)
                      and _number(r["metrics"].get(r["headline_metric"])) is not None]
         chosen = []
         if classical:

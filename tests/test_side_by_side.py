@@ -46,6 +46,9 @@ def results(tmp_path, make_run_record):
     write("sgd", _classical_points("sgd-log", [100], [0.35], [0.5]),
           model="sgd-log", metrics=acc(0.35))
     write("dummy", None, model="dummy", metrics=acc(0.90))
+    # The score-level reference reads the label files, not the audio.
+    write("notes", None, model="notes", features="notes", metrics=acc(0.95),
+          config={"reference": "score-level, not an audio baseline"})
     write("cnn", _cnn_points([0.2, 0.58, 0.6], [10.0, 20.0, 30.0]),
           command="cnn", model="cnn-study", features="spec", metrics=acc(0.6),
           fit_seconds=30.0, device=CNN_DEVICE, seeds=[0])
@@ -66,7 +69,7 @@ def test_best_classical_and_each_cnn_with_time_to_95_percent(results):
     tables, notes = side_by_side_table(records.load_runs(results))
     assert list(tables) == [("default", "abc123def456", "composer")]
     frame = tables[("default", "abc123def456", "composer")].set_index("model")
-    assert list(frame.index) == ["knn", "cnn-small", "cnn-study"]  # no dummy, no sgd
+    assert list(frame.index) == ["knn", "cnn-small", "cnn-study"]  # no dummy, notes, sgd
     assert frame.loc["knn", "kind"] == "best classical (CPU)"
     assert frame.loc["knn", "headline"] == pytest.approx(0.40)
     assert frame.loc["knn", "fit s"] == pytest.approx(3.25)
