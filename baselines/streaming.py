@@ -78,7 +78,8 @@ class FrameSource:
     Parameters
     ----------
     extractor : features extractor
-        With ``sr``, ``hop_length``, ``recording_frames`` and ``from_frames``.
+        A :class:`features.base.FrameExtractor` (``sr``, ``hop_length`` and
+        ``from_frames_per_window``).
     recordings : sequence of Recording
         The recordings windows may come from (looked up by id).
     cache : features.frames.FrameCache, path or None
@@ -86,7 +87,9 @@ class FrameSource:
     length : float
         Window length in seconds.
     max_recordings_in_memory : int, default=8
-        Frames of at most this many recordings stay in memory (LRU).
+        Frames of at most this many recordings stay in memory between
+        batches (LRU); a batch holds its own recordings' frames (memory maps)
+        while it is computed.
     """
 
     def __init__(self, extractor, recordings, *, cache=None,
@@ -121,22 +124,18 @@ class FrameSource:
         unknown = np.setdiff1d(windows.recording_ids, list(self.recordings))
         if unknown.size:
             raise ValueError(f"windows come from unknown recordings {unknown[:10].tolist()}")
-        out = None
-        # Group by recording so each recording's frames are touched once.
-        order = np.argsort(windows.recording_ids, kind="stable")
-        ids = windows.recording_ids[order]
-        boundaries = np.flatnonzero(np.diff(ids)) + 1
-        for group in np.split(order, boundaries):
-            rid = int(windows.recording_ids[group[0]])
-            starts = starts_in_samples(self.extractor, windows.starts[group])
-            rows = np.asarray(
-                self.extractor.from_frames(self.frames(rid), starts, self.n_samples)
-            )
-            rows = rows.reshape(len(group), -1).astype(np.float32, copy=False)
-            if out is None:
-                out = np.empty((len(windows), rows.shape[1]), dtype=np.float32)
-            out[group] = rows
-        return out
+        # One call for the whole batch: the extractor gathers windows of many
+        # recordings into shared sub-batches, so a batch costs the same
+        # whether its windows come from 10 recordings or from 1,000 (a call
+        # per recording cost ~0.45 ms each, and a batch of a corpus x4 touches
+        # four times the recordings with a quarter of the windows each).
+        ids = windows.recording_ids
+        unique, inverse = np.unique(ids, return_inverse=True)
+        loaded = [self.frames(int(rid)) for rid in unique]
+        frames = [loaded[k] for k in inverse.reshape(-1)]
+        starts = starts_in_samples(self.extractor, windows.starts)
+        rows = np.asarray(self.extractor.from_frames_per_window(frames, starts, self.n_samples))
+        return rows.reshape(len(windows), -1).astype(np.float32, copy=False)
 
 
 def _features_of_recording(extractor, recording, starts, length, cache):
