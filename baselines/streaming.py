@@ -100,6 +100,12 @@ class FrameSource:
         self.length = float(length)
         self.max_recordings_in_memory = int(max_recordings_in_memory)
         self._frames = OrderedDict()
+        # Cache keys of recordings loaded before: a batch touches more
+        # recordings than the LRU holds, so each batch reopens most of them;
+        # with the key known that is a few file checks, not the audio's
+        # identity (a stat), a hash and the checks twice over.
+        self._keys = {}
+        self._cache = None
 
     @property
     def n_samples(self) -> int:
@@ -109,13 +115,30 @@ class FrameSource:
         if recording_id in self._frames:
             self._frames.move_to_end(recording_id)
             return self._frames[recording_id]
-        frames = load_recording_frames(
-            self.extractor, self.recordings[recording_id], self.cache
-        )
+        frames = self._reopen(recording_id)
+        if frames is None:
+            if self._cache is None:
+                cache_type = _frames_api().FrameCache
+                self._cache = self.cache if isinstance(self.cache, cache_type) else cache_type(self.cache)
+            frames = load_recording_frames(
+                self.extractor, self.recordings[recording_id], self._cache
+            )
+            if frames.key is not None:
+                self._keys[recording_id] = frames.key
         self._frames[recording_id] = frames
         while len(self._frames) > max(1, self.max_recordings_in_memory):
             self._frames.popitem(last=False)
         return frames
+
+    def _reopen(self, recording_id):
+        """The cached frames of a recording loaded before, by its known cache
+        key; None if unknown or no longer on disk (then loaded in full)."""
+        key = self._keys.get(recording_id)
+        if key is None:
+            return None
+        e = self.extractor
+        return self._cache.load(key, e.frame_products(), sr=e.sr, n_fft=e.n_fft,
+                                hop_length=e.hop_length)
 
     def features(self, windows: Windows) -> np.ndarray:
         """Feature rows of ``windows``, in their order (float32)."""

@@ -147,6 +147,24 @@ def test_window_features_do_not_depend_on_the_batch(dataset, extractor, tmp_path
     np.testing.assert_array_equal(source.features(windows[5:6]), X[5:6])
 
 
+def test_recordings_reopen_by_key_and_recompute_removed_frames(dataset, extractor, tmp_path):
+    import shutil
+
+    from features.frames import FrameCache
+
+    windows = sampler_for(dataset, extractor, cache=tmp_path).epoch_windows(0)[:12]
+    source = FrameSource(extractor, dataset.train, cache=tmp_path, max_recordings_in_memory=1)
+    X = source.features(windows)
+    rid = int(windows.recording_ids[0])
+    key = source.frames(rid).key
+    assert key is not None and source._keys[rid] == key
+    # frames removed under a known key: loaded (and computed) again, same rows
+    shutil.rmtree(FrameCache(tmp_path).path(key))
+    source._frames.clear()
+    np.testing.assert_array_equal(source.features(windows), X)
+    assert FrameCache(tmp_path).path(key).exists()
+
+
 def test_memory_measurement_reports_a_peak(dataset, extractor, tmp_path):
     from baselines.models import make_model
     from performance_report.streaming_memory import measure_epoch_memory
