@@ -2,9 +2,11 @@
 
 ``transform(X)`` computes each window's frames from its samples;
 ``recording_frames(y)`` once per recording plus ``from_frames(frames,
-starts, n_samples)`` per batch of windows slices stored frames.  Both hand
-the same per-window frame products to ``_window_features``, the only place
-a subclass turns frames into features, so the doors cannot drift apart.
+starts, n_samples)`` per batch of windows slices stored frames
+(``from_frames_per_window`` for a batch of windows of many recordings).
+Both hand the same per-window frame products to ``_window_features``, the
+only place a subclass turns frames into features, so the doors cannot drift
+apart.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .frames import RecordingFrames, compute_recording_frames, window_products
+from .frames import RecordingFrames, compute_recording_frames
+from .slicing import distinct_frames, gather_windows, sliced_products
 from .stft import n_frames, power_frames
 
 __all__ = ["FrameExtractor"]
@@ -91,11 +94,23 @@ class FrameExtractor(TransformerMixin, BaseEstimator):
             features = features.reshape(len(features), -1)
         return np.ascontiguousarray(features, dtype=np.float32)
 
-    def _batched(self, n, compute):
-        parts = [self._finish(compute(slice(i, min(n, i + BATCH_WINDOWS))))
-                 for i in range(0, n, BATCH_WINDOWS)]
-        # One batch (the usual call from an epoch): no copy of the output.
-        return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=0)
+    def _batched(self, n, compute, rows=None):
+        """``compute(s)`` of sub-batches ``s`` of at most :data:`BATCH_WINDOWS`
+        windows, stacked; the sub-batch ``s`` fills output rows ``rows[s]``
+        (default ``s``)."""
+        out = None
+        for i in range(0, n, BATCH_WINDOWS):
+            s = slice(i, min(n, i + BATCH_WINDOWS))
+            part = self._finish(compute(s))
+            if out is None:
+                if len(part) == n:
+                    return part  # one sub-batch: no copy of the output
+                # Filled in place: no list of parts and no concatenated copy.
+                out = np.empty((n,) + part.shape[1:], dtype=np.float32)
+            out[s if rows is None else rows[s]] = part
+        if out is None:
+            raise ValueError("no windows to compute features for")
+        return out
 
     # -- the sklearn door ------------------------------------------------------
     def fit(self, X, y=None, *, sr=None):
@@ -188,16 +203,72 @@ class FrameExtractor(TransformerMixin, BaseEstimator):
         -------
         features : np.ndarray, float32 (as ``transform``)
         """
-        self._check_params()
+        return self._sliced_features(frames, starts, n_samples)
+
+    def from_frames_per_window(self, frames, starts, n_samples: int) -> np.ndarray:
+        """Features of windows cut from several recordings, from their frames.
+
+        Row ``i`` equals ``from_frames(frames[i], starts[i:i + 1], n_samples)``
+        (bit for bit: every step is per window).  Windows of different
+        recordings share the internal sub-batches, so the cost follows the
+        number of windows, not the number of recordings they come from.
+
+        Parameters
+        ----------
+        frames : sequence of RecordingFrames [shape=(n_windows,)]
+            Window ``i``'s recording frames (the same object for windows of
+            one recording), each as :meth:`from_frames` takes them.
+        starts : array of int [shape=(n_windows,)]
+            Window starts in samples, multiples of ``hop_length``.
+        n_samples : int
+            Window length in samples.
+
+        Returns
+        -------
+        features : np.ndarray, float32 (as ``transform``), rows in window order
+        """
+        if type(self).from_frames is not FrameExtractor.from_frames:
+            # A subclass that computes from_frames its own way (recording-level
+            # products): one call per recording.
+            sources, which = distinct_frames(frames)
+            starts = np.asarray(starts).reshape(-1)
+            if len(which) != len(starts):
+                raise ValueError(f"{len(which)} recordings' frames for {len(starts)} window "
+                                 "starts: give one per window")
+            out = None
+            for k, source in enumerate(sources):
+                rows = np.flatnonzero(which == k)
+                part = self.from_frames(source, starts[rows], n_samples)
+                if out is None:
+                    out = np.empty((len(starts),) + part.shape[1:], dtype=np.float32)
+                out[rows] = part
+            if out is None:
+                raise ValueError("no windows to compute features for")
+            return out
+        return self._sliced_features(frames, starts, n_samples)
+
+    def _check_frames(self, frames: RecordingFrames):
         self._check_sr(frames.sr)
         if (frames.n_fft, frames.hop_length) != (self.n_fft, self.hop_length):
             raise ValueError(f"frames have n_fft={frames.n_fft}, hop_length={frames.hop_length}; "
                              f"the extractor has n_fft={self.n_fft}, hop_length={self.hop_length}")
-        self._check_n_samples(int(n_samples))
-        starts = np.asarray(starts).reshape(-1)
+
+    def _sliced_features(self, frames, starts, n_samples):
+        """The frame door: windows checked once, then sliced and turned into
+        features sub-batch by sub-batch, each recording's windows together."""
+        self._check_params()
+        n_samples = int(n_samples)
+        self._check_n_samples(n_samples)
         products = self.frame_products()
+        sources, which, starts = gather_windows(frames, products, starts, n_samples,
+                                                check_frames=self._check_frames)
+        # Each recording's windows in a run (its frames read together); rows
+        # go back to the callers' order as sub-batches are written.
+        order = np.argsort(which, kind="stable") if len(sources) > 1 else None
+        if order is not None:
+            which, starts = which[order], starts[order]
         return self._batched(len(starts), lambda s: self._window_features(
-            window_products(frames, products, starts[s], int(n_samples))))
+            sliced_products(sources, which[s], products, starts[s], n_samples)), rows=order)
 
     # -- names and tags --------------------------------------------------------
     def n_frames(self, n_samples: int) -> int:

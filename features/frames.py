@@ -11,9 +11,10 @@ memory map in the cache) so that a slice equals the window computed alone.
 
 Public names
 ------------
-FrameProduct, RecordingFrames, compute_recording_frames, window_products,
-FrameCache, cache_root, cached_recording_frames, ensure_cached (the first pass
-over many recordings: :mod:`features.first_pass`).
+FrameProduct, RecordingFrames, compute_recording_frames, FrameCache,
+cache_root, cached_recording_frames, ensure_cached (the first pass over many
+recordings: :mod:`features.first_pass`).  Windows are sliced from frames in
+:mod:`features.slicing`.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import math
 import os
 import tempfile
 import threading
@@ -30,15 +30,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import scipy.fft
 
 from .cache import cache_root
 from .products import FrameProduct
-from .stft import iter_power_chunks, n_frames, power_frames, power_transposed
+from .stft import iter_power_chunks, n_frames
 
 __all__ = [
-    "FrameProduct", "RecordingFrames", "compute_recording_frames", "window_products",
-    "FrameCache", "cache_root", "cached_recording_frames", "ensure_cached",
+    "FrameProduct", "RecordingFrames", "compute_recording_frames", "FrameCache", "cache_root", "cached_recording_frames", "ensure_cached",
 ]
 
 #: Bump when the arithmetic of frames changes, so old caches are not served.
@@ -132,127 +130,6 @@ def _recording_stft(y, products: dict, *, sr, n_fft, hop_length) -> dict:
                 out[key] = np.empty((block.shape[0], t), dtype=np.float32)
             out[key][:, c0:c1] = block
     return out
-
-
-def edge_frames(n_samples: int, *, n_fft: int, hop_length: int):
-    """``(n_left, first_right)``: frames ``k < n_left`` and ``k >= first_right``
-    of a window of ``n_samples`` reach past its ends (zeros in the window alone)."""
-    pad = n_fft // 2
-    t = n_frames(n_samples, hop_length)
-    n_left = min(t, math.ceil(pad / hop_length))
-    # frame k reads samples up to k*hop - pad + n_fft (exclusive)
-    first_right = max(0, min(t, (n_samples - (n_fft - pad)) // hop_length + 1))
-    return n_left, first_right
-
-
-def window_products(frames: RecordingFrames, products, starts, n_samples: int) -> dict:
-    """Products of windows ``[start, start + n_samples)`` from a recording's frames.
-
-    Equal (to float tolerance) to computing each window alone with
-    :func:`features.stft.power_frames` and applying the products.
-
-    Parameters
-    ----------
-    frames : RecordingFrames
-    products : iterable of FrameProduct
-    starts : array of int [shape=(n_windows,)]
-        Window starts in samples, multiples of ``frames.hop_length``.
-    n_samples : int
-        Window length in samples.
-
-    Returns
-    -------
-    dict of FrameProduct.key -> np.ndarray [shape=(n_windows, d, t)], float32
-    """
-    hop, n_fft, sr = frames.hop_length, frames.n_fft, frames.sr
-    starts = np.asarray(starts).reshape(-1)
-    if starts.size and not np.issubdtype(starts.dtype, np.integer):
-        if not np.all(starts == np.round(starts)):
-            raise ValueError("starts must be whole sample indices")
-    starts = starts.astype(np.int64)
-    if np.any(starts % hop):
-        bad = starts[starts % hop != 0][:3]
-        raise ValueError(f"starts {bad.tolist()} are not multiples of hop_length={hop}")
-    if np.any(starts < 0) or np.any(starts >= frames.n_samples):
-        raise ValueError(f"windows at starts [{starts.min()}, {starts.max()}] lie outside "
-                         f"the recording's {frames.n_samples} samples")
-    products = list(products)
-    if any(p.recording_level for p in products):
-        raise ValueError("recording-level products (cqt) do not slice into windows computed alone; "
-                         "use features.context.FrameContext")
-    missing = [p.key for p in products if p.key not in frames.products]
-    if missing:
-        raise ValueError(f"frames lack products {missing}; compute them with this extractor")
-    t = n_frames(n_samples, hop)
-    n_left, first_right = edge_frames(n_samples, n_fft=n_fft, hop_length=hop)
-    # Plain ndarray views of the memory maps: slicing a np.memmap builds a
-    # memmap object per slice, a cost per window.
-    audio = frames.audio
-    if isinstance(audio, np.ndarray):
-        audio = audio.view(np.ndarray)
-    overrun = starts + n_samples > frames.n_samples
-    if n_left >= first_right or np.any(overrun):
-        # Every frame touches an edge, or windows run past the recording's end
-        # (a rounding of seconds to samples): compute those windows alone,
-        # samples past the end read as zeros.
-        alone = overrun if n_left < first_right else np.ones(len(starts), dtype=bool)
-        windows = np.zeros((int(alone.sum()), n_samples), dtype=np.float32)
-        for row, s in zip(windows, starts[alone]):
-            part = np.asarray(audio[s:s + n_samples], dtype=np.float32)
-            row[:len(part)] = part
-        power = power_frames(windows, n_fft=n_fft, hop_length=hop)
-        memo = {}
-        alone_out = {p.key: p.apply(power, sr, n_fft, memo) for p in products}
-        if alone.all():
-            return alone_out
-        inside = window_products(frames, products, starts[~alone], n_samples)
-        out = {}
-        for key, block in inside.items():
-            full = np.empty((len(starts),) + block.shape[1:], dtype=np.float32)
-            full[~alone], full[alone] = block, alone_out[key]
-            out[key] = full
-        return out
-    # Edge frames see the window's own zero padding.  All of them, for all
-    # windows, are recomputed from the recording's samples in one gather and
-    # one FFT call (a memory map: only these samples are read).
-    edge = None
-    if n_left or first_right < t:
-        offsets, weights = _edge_plan(int(n_samples), n_fft, hop)
-        segments = audio[starts[:, None, None] + offsets] * weights
-        edge = power_transposed(scipy.fft.rfft(segments, axis=-1))
-    out = {}
-    j0 = starts // hop
-    memo = {}
-    for p in products:
-        rec = np.asarray(frames.products[p.key])
-        d = rec.shape[0]
-        block = np.empty((len(starts), d, t), dtype=np.float32)
-        for i, j in enumerate(j0):
-            block[i, :, n_left:first_right] = rec[:, j + n_left:j + first_right]
-        if edge is not None:
-            values = p.apply(edge, sr, n_fft, memo)
-            block[:, :, :n_left] = values[:, :, :n_left]
-            block[:, :, first_right:] = values[:, :, n_left:]
-        out[p.key] = block
-    return out
-
-
-@functools.lru_cache(maxsize=32)
-def _edge_plan(n_samples: int, n_fft: int, hop_length: int):
-    """Sample offsets ``(n_edge, n_fft)`` of a window's edge frames (left ones,
-    then right ones) and their weights: the Hann window, zero where a frame
-    reads past the window's ends (the window alone is zero-padded there)."""
-    from .stft import hann_window
-
-    n_left, first_right = edge_frames(n_samples, n_fft=n_fft, hop_length=hop_length)
-    ks = np.r_[0:n_left, first_right:n_frames(n_samples, hop_length)]
-    offsets = ks[:, None] * hop_length - n_fft // 2 + np.arange(n_fft)[None, :]
-    inside = (offsets >= 0) & (offsets < n_samples)
-    weights = np.where(inside, hann_window(n_fft)[None, :], 0).astype(np.float32)
-    offsets = np.clip(offsets, 0, n_samples - 1).astype(np.intp)
-    offsets.setflags(write=False)
-    weights.setflags(write=False)
-    return offsets, weights
 
 
 # ---------------------------------------------------------------- disk cache

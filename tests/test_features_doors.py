@@ -1,6 +1,7 @@
 """Both doors agree: transform(windows) == from_frames(recording frames) for
 every registered extractor, at random offsets including the first and last
-window; a batch equals its windows one by one; values match librosa."""
+window; a batch equals its windows one by one, and windows of many
+recordings in one call equal each window's own call; values match librosa."""
 
 from __future__ import annotations
 
@@ -65,6 +66,34 @@ def test_batched_equals_per_window(name, recordings):
     batched = ext.transform(X)
     one_by_one = np.concatenate([ext.transform(X[i:i + 1]) for i in range(len(X))])
     np.testing.assert_allclose(batched, one_by_one, rtol=1e-6, atol=1e-5)
+
+
+@pytest.mark.parametrize("name, params, past_end", [
+    ("stats", {}, True), ("mel-chroma", {}, True), ("beat-mfcc", {}, True),
+    ("spectrogram-128", {}, True), ("mfcc", {"deltas": 2}, True),
+    # its own from_frames (one call per recording), windows inside only
+    ("chroma", {"kind": "cqt"}, False),
+])
+def test_windows_of_many_recordings_equal_each_window_alone(name, params, past_end):
+    ext = make_extractor(name, **params)
+    n, hop = 3 * ext.sr, ext.hop_length
+    frames = [ext.recording_frames(synthetic_recording(ext.sr, seconds=s, seed=s))
+              for s in (6, 8, 10)]
+    rng = np.random.default_rng(3)
+    which = rng.integers(0, len(frames), size=11)
+    which[:3] = [0, 1, 2]
+    # the last window of each recording (the first three), which may run a
+    # few samples past its end, then random ones
+    starts = np.array([(frames[k].n_samples - n) // hop * hop + hop * past_end
+                       if i < 3 else rng.integers(0, (frames[k].n_samples - n) // hop) * hop
+                       for i, k in enumerate(which)], dtype=np.int64)
+    gathered = ext.from_frames_per_window([frames[k] for k in which], starts, n)
+    alone = np.concatenate([ext.from_frames(frames[k], starts[i:i + 1], n)
+                            for i, k in enumerate(which)])
+    # bit for bit: no step mixes windows, so neighbours cannot change a row
+    np.testing.assert_array_equal(gathered, alone)
+    with pytest.raises(ValueError, match="give one per window"):
+        ext.from_frames_per_window(frames, starts, n)
 
 
 def test_window_alone_matches_librosa(recordings):

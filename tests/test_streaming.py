@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from baselines.streaming import (
+    FrameSource,
     StreamingSampler,
     balance_indices,
     window_features,
@@ -133,6 +134,35 @@ def test_batches_slice_cached_frames_like_transform(dataset, extractor, tmp_path
         s = int(round(start * extractor.sr))
         cut.append(audio[s:s + n])
     np.testing.assert_allclose(extractor.transform(np.stack(cut)), X[:3], rtol=1e-3, atol=1e-3)
+
+
+def test_window_features_do_not_depend_on_the_batch(dataset, extractor, tmp_path):
+    sampler = sampler_for(dataset, extractor, cache=tmp_path, batch_size=7)
+    windows = sampler.epoch_windows(0)
+    X = np.concatenate([b[0] for b in sampler.iter_batches(0)])
+    source = FrameSource(extractor, dataset.train, cache=tmp_path, max_recordings_in_memory=2)
+    order = np.random.default_rng(0).permutation(len(windows))
+    # bit for bit, whichever batch, neighbours and recordings a window comes with
+    np.testing.assert_array_equal(source.features(windows[order]), X[order])
+    np.testing.assert_array_equal(source.features(windows[5:6]), X[5:6])
+
+
+def test_recordings_reopen_by_key_and_recompute_removed_frames(dataset, extractor, tmp_path):
+    import shutil
+
+    from features.frames import FrameCache
+
+    windows = sampler_for(dataset, extractor, cache=tmp_path).epoch_windows(0)[:12]
+    source = FrameSource(extractor, dataset.train, cache=tmp_path, max_recordings_in_memory=1)
+    X = source.features(windows)
+    rid = int(windows.recording_ids[0])
+    key = source.frames(rid).key
+    assert key is not None and source._keys[rid] == key
+    # frames removed under a known key: loaded (and computed) again, same rows
+    shutil.rmtree(FrameCache(tmp_path).path(key))
+    source._frames.clear()
+    np.testing.assert_array_equal(source.features(windows), X)
+    assert FrameCache(tmp_path).path(key).exists()
 
 
 def test_memory_measurement_reports_a_peak(dataset, extractor, tmp_path):
