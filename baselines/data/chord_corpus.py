@@ -19,9 +19,10 @@ where its analysis ends (the last chord rings on for ``_TAIL_SECONDS``).
 An analysis is first aligned to its score
 (:func:`~baselines.data.roman_numerals.align`: a shift of a few beats or a
 transposition, where that fits the notes clearly better).  An analysis
-whose chords do not match the sounding notes (share of note time whose pitch class is in the labelled chord below
-``MIN_AGREEMENT``: a score and analysis of different versions) is left out
-with a :class:`~baselines.data.render.ScoreWarning`.
+whose chords do not match the sounding notes (share of note time whose
+pitch class is in the labelled chord below ``MIN_AGREEMENT``: a score and
+analysis of different versions) is left out with a
+:class:`~baselines.data.render.ScoreWarning`.
 
 ``python -m baselines.data.chord_corpus [--small]`` builds it once into the
 cache (:func:`chord_corpus`) and prints its summary.  Builds are

@@ -31,8 +31,8 @@ from pathlib import Path
 
 from .render import COMPLETE_MARKER, ScoreWarning, _build_lock, _replace_write, corpus_cache_dir
 
-__all__ = ["BUILD_DIR", "build_locked", "cached_corpus", "corpus_main", "finish", "grouped_test_ids",
-           "kept_items", "open_staging", "render_in_rounds", "run_jobs", "warn_skipped"]
+__all__ = ["BUILD_DIR", "build_locked", "cached_corpus", "corpus_main", "finish",
+           "grouped_test_ids", "kept_items", "open_staging", "render_in_rounds", "run_jobs", "warn_skipped"]
 
 BUILD_DIR = ".build"
 
