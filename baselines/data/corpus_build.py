@@ -119,14 +119,15 @@ def kept_items(results: dict, group: str, field: str, target: int) -> list[tuple
     return items[:target]
 
 
-def render_in_rounds(groups, candidates: dict, *, target: int, field: str, first_guess,
+def render_in_rounds(groups, candidates: dict, *, target: int, yield_of, first_guess,
                      make_job, run, bar) -> dict:
     """Render candidates in rounds until every group has ``target`` items or
     runs out of candidates; return every result by job key.
 
-    Each round takes, for every group still short, as many further
-    candidates as it is expected to need: its shortfall over the mean items
-    per job so far (``first_guess(group)`` before any result).
+    Each round takes, for every group still short (its jobs' yields sum to
+    less than ``target``), as many further candidates as it is expected to
+    need: its shortfall over the mean yield per job so far
+    (``first_guess(group)`` before any result).
 
     Parameters
     ----------
@@ -134,8 +135,9 @@ def render_in_rounds(groups, candidates: dict, *, target: int, field: str, first
     candidates : dict
         Group -> its candidates in the order to try them.
     target : int
-    field : str
-        The result key holding a job's items (a list).
+    yield_of : callable
+        ``yield_of(result) -> int``: what a job counts towards its group's
+        target (e.g. its number of clips).
     first_guess : callable
         ``first_guess(group) -> float``.
     make_job : callable
@@ -150,11 +152,11 @@ def render_in_rounds(groups, candidates: dict, *, target: int, field: str, first
     while True:
         jobs = []
         for gi, group in enumerate(groups):
-            deficit = target - len(kept_items(results, group, field, target))
+            tried = [r for k, r in results.items() if k.startswith(f"{group}-")]
+            deficit = target - sum(yield_of(r) for r in tried)
             if deficit <= 0:
                 continue
-            tried = [r for k, r in results.items() if k.startswith(f"{group}-")]
-            per_job = (sum(len(r[field]) for r in tried) / len(tried) if tried
+            per_job = (sum(yield_of(r) for r in tried) / len(tried) if tried
                        else first_guess(group))
             n_more = math.ceil(deficit / max(per_job, 0.5))
             while n_more > 0 and next_candidate[group] < len(candidates[group]):
@@ -184,18 +186,18 @@ def warn_skipped(results: dict, kept: dict, *, target: int, job_word: str, group
 
 
 def grouped_test_ids(items: list[dict], *, id_field: str, fraction: float, rng_seed: str,
-                     at_least_one: bool = False) -> set:
-    """Ids of the test items, chosen source by source (``item["source"]``) so
-    that no source straddles the split.
+                     group_field: str = "source", at_least_one: bool = False) -> set:
+    """Ids of the test items, chosen group by group (``item[group_field]``)
+    so that no group straddles the split.
 
-    Sources are taken in a seeded order (``random.Random(rng_seed)``) while
+    Groups are taken in a seeded order (``random.Random(rng_seed)``) while
     they fit in ``max(1, round(fraction * len(items)))``; with
-    ``at_least_one`` and nothing fitting, the smallest source is the test
-    side.  Fewer than two sources: no test items.
+    ``at_least_one`` and nothing fitting, the smallest group is the test
+    side.  Fewer than two groups: no test items.
     """
     groups: dict[str, list] = {}
     for item in items:
-        groups.setdefault(item["source"], []).append(item[id_field])
+        groups.setdefault(item[group_field], []).append(item[id_field])
     if len(groups) < 2:
         return set()
     order = sorted(groups)

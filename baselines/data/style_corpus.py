@@ -276,7 +276,8 @@ def _build(root: Path, spec: StyleCorpusSpec, seed: int, n_jobs: int, progress: 
     with tqdm(total=0, unit="piece", desc="rendering style corpus", disable=not progress) as bar:
         results = render_in_rounds(
             names, {s.name: candidate_pieces(s, spec, seed) for s in styles}, target=target,
-            field="clips", first_guess=lambda name: spec.max_clips_per_piece,
+            yield_of=lambda result: len(result["clips"]),
+            first_guess=lambda name: spec.max_clips_per_piece,
             make_job=lambda _, name, i, source: PieceJob(name, i, source, spec.max_clips_per_piece),
             run=lambda jobs: run_jobs(jobs, staging, render, n_jobs=n_jobs, bar=bar), bar=bar)
     kept = {name: _kept(results, name, target) for name in names}
