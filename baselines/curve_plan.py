@@ -77,6 +77,12 @@ class CurvePlan:
     identity : dict
         Everything that determines a point (hashed into point keys).
     run_dir : Path
+    protocol : dict
+        ``{"name": "official"}`` or ``{"name": "cv", "folds": k, "repeats": r}``
+        (:mod:`baselines.curve_cv`).
+    tune : bool
+        Choose the model's ``param_grid`` setting by grouped CV inside each
+        point's training windows (:mod:`baselines.tuning`).
     """
 
     model: str
@@ -98,6 +104,8 @@ class CurvePlan:
     identity: dict
     run_dir: Path
     store: runs.PointStore = field(repr=False, default=None)
+    protocol: dict = field(default_factory=lambda: {"name": "official"})
+    tune: bool = False
 
     @property
     def streaming(self) -> bool:
@@ -159,11 +167,14 @@ def plan_curve(model, *, task="composer", features="stats", dataset=None, root=N
                seed=0, n_seeds=3, eval_seed=0, eval_windows=100, cap_strategy="under-over",
                batch_size=1000, backend="loky", scheduler=None, out="results",
                min_composer_recordings=None, min_instrument_recordings=None,
-               model_params=None, progress=True, n_jobs=1) -> CurvePlan:
+               model_params=None, progress=True, n_jobs=1, protocol=None, folds=5,
+               repeats=1, tune=False) -> CurvePlan:
     """Check the arguments, load the data and decide the run; fits nothing.
 
     Parameters mirror ``python -m baselines.learning_curve --help``;
-    ``dataset=None`` is the task's embedded default.
+    ``dataset=None`` is the task's embedded default; ``protocol=None`` is
+    ``"cv"`` (grouped k-fold, ``folds`` x ``repeats``) on an embedded
+    corpus and ``"official"`` (the corpus's own split) elsewhere.
 
     Raises
     ------
@@ -173,9 +184,12 @@ def plan_curve(model, *, task="composer", features="stats", dataset=None, root=N
     """
     from baselines.datasets import make_feature_extractor
 
+    from baselines.data.registry import get_dataset
+
     task = get_task(task)
     _check_arguments(model, task, backend, scheduler, epochs, n_seeds, eval_windows)
     dataset = task.default_dataset if dataset is None else dataset
+    protocol = _resolve_protocol(protocol, get_dataset(dataset), root, folds, repeats)
     model_params = dict(model_params or {})
     make_model(model, task.target_kind, **model_params)  # unknown params fail here, early
     extractor = make_feature_extractor(features)
@@ -200,6 +214,12 @@ def plan_curve(model, *, task="composer", features="stats", dataset=None, root=N
                 min_composer_recordings=min_composer_recordings,
                 min_instrument_recordings=min_instrument_recordings,
                 model_params=model_params)
+    if protocol["name"] == "cv":
+        # Only cv and tuning enter the identity: official, untuned runs keep
+        # their names and points.
+        args["protocol"] = protocol
+    if tune:
+        args["tune"] = True
     identity = dict(args, dataset_fingerprint=data.fingerprint,
                     extractor=repr(extractor.get_params()))
     # Sizes and seeds are left out of the name: a rerun with more of them
@@ -212,5 +232,20 @@ def plan_curve(model, *, task="composer", features="stats", dataset=None, root=N
         epochs=int(epochs), cap_strategy=cap_strategy, batch_size=int(batch_size),
         model_params=model_params, grid=grid, eval_windows=eval_w,
         y_eval=task.targets(data, eval_w), args=args, identity=identity, run_dir=run_dir,
-        store=runs.PointStore(run_dir),
+        store=runs.PointStore(run_dir), protocol=protocol, tune=bool(tune),
     )
+
+
+def _resolve_protocol(protocol, reader, root, folds, repeats) -> dict:
+    """The protocol as a dict; ``None``: cv on an embedded corpus, else official."""
+    if protocol is None:
+        embedded = reader.default_root is not None and root is None
+        protocol = "cv" if embedded else "official"
+    if protocol == "official":
+        return {"name": "official"}
+    if protocol != "cv":
+        raise ValueError(f"protocol={protocol!r} must be 'official' or 'cv'")
+    for name, value, least in (("folds", folds, 2), ("repeats", repeats, 1)):
+        if int(value) < least:
+            raise ValueError(f"{name}={value} must be an integer >= {least}")
+    return {"name": "cv", "folds": int(folds), "repeats": int(repeats)}

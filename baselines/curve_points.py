@@ -28,8 +28,10 @@ from baselines.models import MODELS, label_scores, make_model
 __all__ = ["PointJob", "predict_and_score", "fit_point", "point_jobs", "fit_points"]
 
 
-def predict_and_score(model, X, y_true, *, task, labels, groups=None, full=False) -> dict:
-    """Predict ``X`` and return the task's metrics (with the detail if ``full``)."""
+def predict_and_score(model, X, y_true, *, task, labels, groups=None, full=False,
+                      return_predictions=False):
+    """Predict ``X`` and return the task's metrics (with the detail if ``full``);
+    ``(metrics, y_pred)`` with ``return_predictions``."""
     y_pred = model.predict(X)
     # Regressors have no class scores.
     scores = None if task.target_kind == "regression" else label_scores(model, X)
@@ -37,7 +39,7 @@ def predict_and_score(model, X, y_true, *, task, labels, groups=None, full=False
     if full and task.details is not None:
         result = {**result, **task.details(y_true, y_pred, scores=scores, groups=groups,
                                            labels=labels)}
-    return result
+    return (result, y_pred) if return_predictions else result
 
 
 @dataclass
@@ -59,6 +61,8 @@ class PointJob:
     y_train: np.ndarray | None = None
     sampler: object | None = None
     data: object | None = None
+    tune: bool = False
+    train_groups: np.ndarray | None = None
 
 
 def _row(size, epoch, seed, split, scores, fit_seconds):
@@ -76,8 +80,29 @@ def fit_point(job: PointJob) -> dict:
         return _fit_point(job)
 
 
+def _tune(model, job: PointJob):
+    """With ``--tune``: the grid search over grouped folds of the training
+    windows (nested: only this point's training data), and the best setting."""
+    from sklearn.base import clone
+
+    from baselines.tuning import GroupedSearchCV, model_grid
+
+    grid = model_grid(job.model, model)
+    if not grid:
+        return None, {}  # the registry gives this model nothing to tune
+    search = GroupedSearchCV(clone(model), grid, random_state=job.seed)
+    search.fit(job.X_train, job.y_train, groups=job.train_groups)
+    return search, search.best_params_
+
+
 def _fit_streaming(model, job: PointJob):
     rows, fit_seconds = [], 0.0
+    if job.tune:
+        # Choose on a fixed sample of training windows, then stream with it.
+        t0 = time.perf_counter()
+        _, best = _tune(model, job)
+        model.set_params(**best)
+        fit_seconds += time.perf_counter() - t0
     score = dict(task=job.task, labels=job.labels)
     for epoch in range(1, job.epochs + 1):
         held = None
@@ -101,6 +126,10 @@ def _fit_streaming(model, job: PointJob):
 
 def _fit_offline(model, job: PointJob):
     t0 = time.perf_counter()
+    if job.tune:
+        # The caller's model takes the best setting, then fits all the
+        # training windows (as the search's own refit does).
+        model.set_params(**_tune(model, job)[1])
     model.fit(job.X_train, job.y_train)
     fit_seconds = time.perf_counter() - t0
     rows = [_row(job.train_size, 1, job.seed, "train",
@@ -116,8 +145,9 @@ def _fit_point(job: PointJob) -> dict:
     fit = _fit_streaming if streaming else _fit_offline
     rows, fit_seconds, train_windows = fit(model, job)
     t0 = time.perf_counter()
-    final = predict_and_score(model, job.X_eval, job.y_eval, task=job.task, labels=job.labels,
-                              groups=job.eval_groups, full=True)
+    final, y_pred = predict_and_score(model, job.X_eval, job.y_eval, task=job.task,
+                                      labels=job.labels, groups=job.eval_groups, full=True,
+                                      return_predictions=True)
     predict_seconds = time.perf_counter() - t0
     if not streaming:
         rows.append(_row(job.train_size, 1, job.seed, "validation",
@@ -129,6 +159,8 @@ def _fit_point(job: PointJob) -> dict:
         "fit_seconds": fit_seconds,
         "predict_seconds_per_1000": predict_seconds / len(job.X_eval) * 1000,
         "train_windows": int(train_windows),
+        # The held-out predictions, for intervals over test groups.
+        "predictions": np.asarray(y_pred).tolist(),
     }
 
 
@@ -143,10 +175,22 @@ def point_jobs(plan, todo, *, n_jobs=1, progress=True) -> list:
     features_of = getattr(data, "window_features", window_features)
     X_eval = features_of(plan.extractor, plan.eval_windows, data.test, cache=cache,
                          n_jobs=n_jobs, progress=progress, desc="held-out features")
+    tune = bool(getattr(plan, "tune", False))
     common = dict(model=plan.model, model_params=plan.model_params, task=task,
                   labels=task.labels(data), output_classes=task.output_classes(data),
                   X_eval=X_eval, y_eval=plan.y_eval,
-                  eval_groups=plan.eval_windows.recording_ids)
+                  eval_groups=plan.eval_windows.recording_ids, tune=tune)
+    group_of = {r.id: r.group for r in data.train}
+
+    def training_sample(s):
+        train_w = data.training_windows(max(plan.sizes), grid=plan.grid,
+                                        strategy=plan.cap_strategy, random_state=s)
+        X_train = features_of(plan.extractor, train_w, data.train, cache=cache,
+                              n_jobs=n_jobs, progress=progress,
+                              desc=f"training features (seed {s})")
+        groups = np.array([str(group_of[int(i)]) for i in train_w.recording_ids])
+        return X_train, task.targets(data, train_w), groups
+
     if plan.streaming:
         def sampler(size, s):
             options = dict(windows_per_epoch=size, strategy=plan.cap_strategy,
@@ -156,22 +200,22 @@ def point_jobs(plan, todo, *, n_jobs=1, progress=True) -> list:
             return StreamingSampler(data.train, plan.extractor, composers=data.classes,
                                     programs=data.programs, length=data.length, **options)
 
-        return [PointJob(train_size=size, seed=s, epochs=plan.epochs, data=data, **common,
-                         sampler=sampler(size, s))
-                for size, s in todo]
+        # With --tune, a fixed training sample per seed chooses the setting.
+        samples = {s: training_sample(s) for s in {s for _, s in todo}} if tune else {}
+        return [PointJob(
+            train_size=size, seed=s, epochs=plan.epochs, data=data, **common,
+            **(dict(zip(("X_train", "y_train", "train_groups"), samples[s])) if tune else {}),
+            sampler=sampler(size, s))
+            for size, s in todo]
     jobs = []
     for s in plan.seeds:
         sizes_s = [size for size, s2 in todo if s2 == s]
         if not sizes_s:
             continue
-        train_w = data.training_windows(max(plan.sizes), grid=plan.grid,
-                                        strategy=plan.cap_strategy, random_state=s)
-        X_train = features_of(plan.extractor, train_w, data.train, cache=cache,
-                              n_jobs=n_jobs, progress=progress,
-                              desc=f"training features (seed {s})")
-        y_train = task.targets(data, train_w)
+        X_train, y_train, groups = training_sample(s)
         jobs.extend(PointJob(train_size=size, seed=s, epochs=1, **common,
-                             X_train=X_train[:size], y_train=y_train[:size])
+                             X_train=X_train[:size], y_train=y_train[:size],
+                             train_groups=groups[:size])
                     for size in sizes_s)
     return jobs
 

@@ -40,6 +40,8 @@ from baselines.curve_plan import (
     plan_curve,
 )
 from baselines.curve_plan import parse_train_sizes  # noqa: F401  (public here too)
+from baselines.curve_cv import (fold_plans, interval_metrics, pooled_predictions,
+                                prediction_block)
 from baselines.curve_points import fit_points, point_jobs
 from baselines.models import MODELS
 
@@ -58,6 +60,13 @@ def run(model, *, n_jobs=1, backend="loky", scheduler=None, progress=True, print
 
     task = get_task(options.get("task", "composer"))
     if task.unit == "frame":
+        # The grouped-CV protocol and --tune serve window tasks for now.
+        for name, default in (("protocol", None), ("folds", 5), ("repeats", 1),
+                              ("tune", False)):
+            value = options.pop(name, default)
+            if value != default and value != "official":
+                raise ValueError(f"--{name} is not supported for the frame task "
+                                 f"{task.name!r} yet")
         # Frame-unit tasks score every frame of whole held-out tracks.
         from baselines.frame_curve import run_frame_curve
 
@@ -68,12 +77,19 @@ def run(model, *, n_jobs=1, backend="loky", scheduler=None, progress=True, print
     started = time.perf_counter()
     plan = plan_curve(model, backend=backend, scheduler=scheduler, progress=progress,
                       n_jobs=n_jobs, **options)
-    todo = plan.todo()
-    if todo:
-        jobs = point_jobs(plan, todo, n_jobs=n_jobs, progress=progress)
-        fit_points(plan, jobs, backend=backend, scheduler=scheduler, n_jobs=n_jobs,
-                   progress=progress)
-    payload = write_run(plan, computed=len(todo), started=started, command=command)
+    plans = [plan]
+    if plan.protocol["name"] == "cv":
+        plans = fold_plans(plan, folds=plan.protocol["folds"], repeats=plan.protocol["repeats"])
+    computed = 0
+    for part in plans:
+        todo = part.todo()
+        if todo:
+            jobs = point_jobs(part, todo, n_jobs=n_jobs, progress=progress)
+            fit_points(part, jobs, backend=backend, scheduler=scheduler, n_jobs=n_jobs,
+                       progress=progress)
+        computed += len(todo)
+    payload = write_run(plan, computed=computed, started=started, command=command,
+                        parts=plans)
     if print_table:
         import pandas as pd
 
@@ -104,23 +120,41 @@ def _fit_seconds_of(row, result, streaming) -> dict:
     return {**row, "fit_seconds": result["fit_seconds"]}
 
 
-def write_run(plan, *, computed, started, command=None) -> dict:
+def write_run(plan, *, computed, started, command=None, parts=None) -> dict:
     """Write ``points.csv``, ``curve.png`` and ``run.json`` from the stored points.
 
-    Returns the record as written, plus ``run_dir`` (where the files went).
+    ``parts`` are the plans whose points make the run: the folds under the
+    cv protocol (their points are averaged over folds in ``points.csv``),
+    ``[plan]`` (the default) under the official split.  Returns the record
+    as written, plus ``run_dir`` (where the files went).
     """
-    results = {(size, s): plan.store.get(plan.point_key(size, s))
-               for size in plan.sizes for s in plan.seeds}
+    parts = parts or [plan]
+    results = {(k, size, s): part.store.get(part.point_key(size, s))
+               for k, part in enumerate(parts) for size in plan.sizes for s in plan.seeds}
     rows = [{"model": plan.model, "task": plan.task.name, "features": plan.features,
              **_fit_seconds_of(row, result, plan.streaming)}
             for result in results.values() for row in result["rows"]]
+    if len(parts) > 1:
+        rows = _mean_over_folds(rows)
     points = records.write_points_csv(rows, plan.run_dir / "points.csv")
     metric = plan.task.headline_metric
     runs.plot_curves(points, metric, plan.run_dir / "curve.png",
                      title=f"{plan.model} / {plan.task.name} / {plan.features} on "
                      f"{plan.dataset}: held-out recordings")
-    last = [results[(plan.sizes[-1], s)] for s in plan.seeds]
+    last = [results[(k, plan.sizes[-1], s)] for k in range(len(parts)) for s in plan.seeds]
     metrics, detail = _summary(last, plan.task.summary_keys)
+    first_seed = [results[(k, plan.sizes[-1], plan.seeds[0])] for k in range(len(parts))]
+    if all("predictions" in r for r in first_seed):  # points of older runs lack them
+        pooled = pooled_predictions(parts, first_seed)
+        labels = plan.task.labels(plan.data)
+        metrics.update(interval_metrics(plan.task, labels, *pooled, random_state=plan.seeds[0]))
+        if len(parts) > 1 and plan.task.details is not None:
+            y_true, y_pred, units, _ = pooled
+            detail = plan.task.details(y_true, y_pred, groups=units, labels=labels)
+        if len(parts) == 1:  # the official split: pairable with the CNN's windows
+            block = prediction_block(plan.eval_windows, pooled[3], pooled[0], pooled[1])
+            if block is not None:
+                detail = {**detail, "predictions": block}
     record = {
         "command": command or "learning_curve",
         "model": plan.model,
@@ -132,7 +166,11 @@ def write_run(plan, *, computed, started, command=None) -> dict:
         "seeds": plan.seeds,
         "versions": runs.package_versions(),
         "dataset_fingerprint": plan.data.fingerprint,
-        "dataset": {**plan.data.describe(), "evaluation_windows": len(plan.eval_windows)},
+        "dataset": {**plan.data.describe(),
+                    "evaluation_windows": int(sum(len(p.eval_windows) for p in parts))},
+        "config": {"protocol": plan.protocol["name"],
+                   **({k: plan.protocol[k] for k in ("folds", "repeats")}
+                      if plan.protocol["name"] == "cv" else {})},
         "points_reused": len(results) - computed,
         "points_computed": computed,
         "wall_seconds": time.perf_counter() - started,
@@ -147,6 +185,16 @@ def write_run(plan, *, computed, started, command=None) -> dict:
     }
     path = records.write_run(plan.run_dir, record)
     return {**records.read_run(path).record, "run_dir": str(plan.run_dir)}
+
+
+def _mean_over_folds(rows) -> list:
+    """Points of every fold -> their mean per (train size, epoch, seed, split)."""
+    import pandas as pd
+
+    frame = pd.DataFrame(rows)
+    keys = [c for c in records.POINT_COLUMNS if c in frame.columns]
+    return frame.groupby(keys, sort=False, dropna=False).mean(numeric_only=True) \
+        .reset_index().to_dict("records")
 
 
 def format_table(points, metric, payload, *, keys=()) -> str:
@@ -302,6 +350,18 @@ def build_parser():
     parser.add_argument("--scheduler", default=None,
                         help="dask.distributed scheduler ADDRESS for --backend dask "
                         "(default: a LocalCluster in this process)")
+    parser.add_argument("--protocol", default=None, choices=("official", "cv"),
+                        help="official: the corpus's own train/test split; cv: grouped "
+                        "k-fold cross-validation over all recordings, by work (default: cv "
+                        "on an embedded corpus, official with --root)")
+    parser.add_argument("--tune", action="store_true",
+                        help="choose the model's hyperparameters (its registry param_grid) "
+                        "by grouped cross-validation inside each training set only "
+                        "(default: the registry's fixed setting)")
+    parser.add_argument("--folds", type=int, default=5,
+                        help="folds of --protocol cv (default: 5)")
+    parser.add_argument("--repeats", type=int, default=1,
+                        help="repeats of --protocol cv, each with its own seed (default: 1)")
     parser.add_argument("--out", default="results",
                         help="folder for the run files (default: results)")
     parser.add_argument("--no-progress", action="store_true",
@@ -335,6 +395,7 @@ def main(argv=None) -> int:
             min_instrument_recordings=args.min_instrument_recordings,
             backend=args.backend, scheduler=args.scheduler, out=args.out,
             model_params=_parse_params(args.param), progress=not args.no_progress,
+            protocol=args.protocol, folds=args.folds, repeats=args.repeats, tune=args.tune,
             command="python -m baselines.learning_curve " + " ".join(
                 sys.argv[1:] if argv is None else list(argv)))
     except ValueError as error:

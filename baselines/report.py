@@ -13,6 +13,17 @@ with
   each row was read from;
   the genre and affect tables show the metrics their records hold instead
   (:mod:`baselines.report_genre`);
+* each metric with its 95 % interval where the record has one
+  (``<key>_ci_low``, ``<key>_ci_high``: a bootstrap over test groups) and a
+  ``test groups`` column (``<key>_n_groups``: the works, albums or artists
+  a number rests on); the score-level ``notes`` reference labelled as not
+  an audio baseline;
+* the feature-block ablation (records with ``config.ablation``): accuracy
+  with intervals and the paired difference to its reference row;
+* where a CNN run and classical runs keep their held-out answers on the
+  same windows (``detail.predictions``: official-split runs), a column with
+  each classical row's window accuracy minus the CNN's and its paired 95 %
+  interval over test groups;
 * per task with a CNN run, the best classical model beside each CNN
   (:mod:`baselines.side_by_side`: headline metric, training seconds,
   seconds to 95 % of the final metric, device);
@@ -74,6 +85,64 @@ TABLE_COLUMNS = (
     ("seed", ("seeds",), "seeds"),
 )
 
+#: Metrics whose ``_n_groups`` fills the ``test groups`` column, first found wins.
+GROUP_COUNT_KEYS = ("recording_accuracy", "composer_accuracy")
+
+
+def _with_interval(run, keys, kind):
+    """A metric with its interval, ``"0.6123 [0.52, 0.70]"``, where the record has one."""
+    value = _get(run, *keys)
+    if kind != "metric" or keys[0] != "metrics" or value is None:
+        return value
+    low = run["metrics"].get(f"{keys[1]}_ci_low")
+    high = run["metrics"].get(f"{keys[1]}_ci_high")
+    if low is None or high is None:
+        return value
+    return f"{format_value(value, kind)} [{low:.2f}, {high:.2f}]"
+
+
+def _test_groups(run):
+    for key in GROUP_COUNT_KEYS + (run["headline_metric"],):
+        value = run["metrics"].get(f"{key}_n_groups")
+        if value is not None:
+            return int(value)
+    return None
+
+
+def _config(run) -> dict:
+    return run.record.get("config") or {}
+
+
+def _is_ablation(run) -> bool:
+    return "ablation" in _config(run)
+
+
+def _predictions(run):
+    block = (run.record.get("detail") or {}).get("predictions")
+    if not block:
+        return None
+    correct = np.asarray(block["y_true"]) == np.asarray(block["y_pred"])
+    key = (tuple(block["recording_ids"]), tuple(block["starts"]))
+    return key, correct.astype(float), np.asarray(block["groups"])
+
+
+def paired_with_cnn(run, cnn) -> str | None:
+    """``"+0.03 [-0.02, +0.08]"``: window accuracy of ``run`` minus the CNN's,
+    with a paired 95 % interval over test groups, where both records hold
+    their held-out predictions on the same windows; else None."""
+    from baselines.protocol import paired_interval
+
+    mine, theirs = _predictions(run), _predictions(cnn) if cnn is not None else None
+    if mine is None or theirs is None or mine[0] != theirs[0]:
+        return None
+    d = paired_interval(None, None, mine[1], theirs[1], mine[2], random_state=0)
+    return f"{d.estimate:+.2f} [{d.low:+.2f}, {d.high:+.2f}]"
+
+
+def _model_label(run) -> str:
+    reference = _config(run).get("reference")
+    return f"{run['model']} (reference: {reference})" if reference else run["model"]
+
 
 def _get(run, *keys):
     """``run.record[k0][k1]...``, or None where a level is missing."""
@@ -109,10 +178,11 @@ def _is_dummy(run) -> bool:
 
 
 def _latest_per_row(runs):
-    """The newest run of each (corpus, task, model, features)."""
+    """The newest run of each (corpus, task, model, features, ablation)."""
     chosen = {}
     for run in runs:
-        key = (_corpus(run), run["task"], run["model"], run["features"])
+        key = (_corpus(run), run["task"], run["model"], run["features"],
+               _config(run).get("ablation"))
         if key not in chosen or _order(run) >= _order(chosen[key]):
             chosen[key] = run
     return chosen
@@ -151,14 +221,26 @@ def task_tables(runs) -> dict:
     """
     rows = {}
     latest = _latest_per_row(runs)
-    columns = {}
-    for (corpus, task, _, _), run in latest.items():
-        columns.setdefault((corpus, task), []).append(run)
+    columns, cnns = {}, {}
+    for (corpus, task, *_), run in latest.items():
+        if not _is_ablation(run):
+            columns.setdefault((corpus, task), []).append(run)
+        if _is_cnn(run) and _predictions(run) is not None:
+            if (corpus, task) not in cnns or _score(run) > _score(cnns[(corpus, task)]):
+                cnns[(corpus, task)] = run
     columns = {key: table_columns(group) for key, group in columns.items()}
-    for (corpus, task, model, features), run in latest.items():
-        row = {"model": model, "features": features}
+    for (corpus, task, model, features, _), run in latest.items():
+        if _is_ablation(run):
+            continue
+        row = {"model": _model_label(run), "features": features}
         for title, keys, kind in columns[(corpus, task)]:
-            row[title] = _get(run, *keys)
+            row[title] = _with_interval(run, keys, kind)
+        row["test groups"] = _test_groups(run)
+        row["protocol"] = _config(run).get("protocol", "official")
+        cnn = cnns.get((corpus, task))
+        if cnn is not None:
+            paired = None if run is cnn else paired_with_cnn(run, cnn)
+            row[f"window accuracy minus {cnn['model']} (paired)"] = paired or "-"
         row["source"] = run.source
         row["_rank"] = (0 if _is_dummy(run) else 2 if _is_cnn(run) else 1,
                         -_score(run))
@@ -243,6 +325,40 @@ def cnn_table(runs) -> pd.DataFrame:
         row["source"] = run.source
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def ablation_tables(runs) -> dict:
+    """``{(corpus, ablation): markdown}`` of the ablation records, newest per row."""
+    rows = {}
+    for run in _latest_per_row(runs).values():
+        if not _is_ablation(run):
+            continue
+        m = run["metrics"]
+
+        def cell(key):
+            if m.get(key) is None:
+                return "-"
+            low, high = m.get(f"{key}_ci_low"), m.get(f"{key}_ci_high")
+            sign = "+" if key.endswith("_diff") else ""
+            text = f"{m[key]:{sign}.2f}"
+            if low is not None and high is not None:
+                text += f" [{low:{sign}.2f}, {high:{sign}.2f}]"
+            return text
+
+        reference = _config(run).get("ablation_reference", "")
+        rows.setdefault((_corpus(run), _config(run)["ablation"], reference), []).append((
+            run["features"], cell("composer_accuracy"), cell("recording_accuracy"),
+            str(_test_groups(run) or "-"), cell("recording_accuracy_diff"),
+            _config(run).get("pipeline", run["model"]), run.source))
+    tables = {}
+    for (corpus, name, reference), items in sorted(rows.items()):
+        lines = ["| features | window accuracy | recording accuracy | test groups | "
+                 f"recording accuracy minus {reference} (paired) | model | source |",
+                 "|---|---|---|---|---|---|---|"]
+        for features, *cells, source in sorted(items, key=lambda r: r[0] != reference):
+            lines.append("| " + " | ".join([features, *cells, f"`{source}`"]) + " |")
+        tables[(corpus, name)] = "\n".join(lines)
+    return tables
 
 
 def side_by_side_section(runs) -> list:
@@ -430,7 +546,8 @@ def render_report(results_dir, out=None, *, plots=True, runs=None) -> str:
     formats = {title: kind for title, _, kind in TABLE_COLUMNS}
     for frame in tables.values():  # the genre and affect tables' metric columns
         formats.update({c: "metric" for c in frame.columns if c not in formats
-                        and c not in ("model", "features", "source")})
+                        and c not in ("model", "features", "source", "test groups", "protocol")})
+    formats["test groups"] = "integer"
 
     def rel(path):
         return Path(os.path.relpath(path, out.parent)).as_posix()
@@ -464,6 +581,12 @@ def render_report(results_dir, out=None, *, plots=True, runs=None) -> str:
             lines += [f"Per class, {_label(best)} (the best classical model here, seed "
                       f"{_get(best, 'detail', 'seed')}): from `{best.source}`", "",
                       per_class_markdown(best), ""]
+    for (corpus, name), table in ablation_tables(runs).items():
+        lines += [f"## Ablation: {name} ({corpus})", "",
+                  "Each row adds or removes a block of the `stats` features under one "
+                  "pipeline and the same folds; intervals are 95 % bootstrap intervals "
+                  "over test groups (works), the last column a paired interval on the "
+                  "difference to the reference row.", "", table, ""]
     lines += chord_section(chord_runs)
     cnn_runs = sorted((r for r in latest if _is_cnn(r)),
                       key=lambda r: (_corpus(r), r["task"], r["model"]))

@@ -16,6 +16,7 @@ from .common import (
     Benchmark,
     load_corpus,
     optional_import,
+    repeated_recordings,
     require,
     usable_recordings,
 )
@@ -47,6 +48,21 @@ def make_sampler(train, extractor, composers, programs, epoch_windows=None):
         train, extractor, composers=composers, programs=programs,
         windows_per_epoch=max(len(composers), epoch_windows or PROFILE.epoch_windows),
         batch_size=1000, random_state=SEED,
+    )
+
+
+def growth_sampler(train, extractor, composers, programs, factor):
+    """A sampler over the training recordings repeated ``factor`` times (new
+    ids, same files and cached frames), the same windows per recording, no
+    balancing: an epoch of ``factor`` times the windows."""
+    streaming = require("baselines.streaming")
+    step = 10 ** len(str(max(r.id for r in train)))
+    batch_size = 200 if PROFILE.name == "fast" else 1000
+    return streaming.StreamingSampler(
+        repeated_recordings(train, factor, id_step=step), extractor,
+        composers=composers, programs=programs,
+        windows_per_recording=-(-2 * batch_size // len(train)), strategy="none",
+        batch_size=batch_size, random_state=SEED,
     )
 
 
@@ -95,3 +111,26 @@ class StreamingEpoch(Benchmark):
 
     def peakmem_epoch(self, *args):
         self._epoch()
+
+
+class EpochGrowth(Benchmark):
+    """One epoch of ``sgd-hinge`` on the corpus x1 and x4 (four times the
+    windows, warm frame cache): linear cost is four times the time."""
+
+    param_names = ["corpus_factor"]
+    params = [[1, 4]]
+
+    def setup_cache(self):
+        train, extractor, _, _ = streaming_setup()
+        warm_frame_cache(train, extractor)
+        return len(train)
+
+    def setup(self, n_train_recordings, factor):
+        if _models is None:
+            raise NotImplementedError("baselines.models is not available")
+        self.setup_ = streaming_setup()
+        self.factor = factor
+        run_epoch(growth_sampler(*self.setup_, factor), "sgd-hinge")  # page cache, lazy state
+
+    def time_epoch(self, *args):
+        run_epoch(growth_sampler(*self.setup_, self.factor), "sgd-hinge")

@@ -10,7 +10,7 @@ Profiles (``MUSIC_BASELINES_BENCH_PROFILE``, default ``regular``):
 
 ``fast``
     CI: the small rendered corpus, a handful of windows, one repeat.  Used by
-    ``make test`` (``python -m benchmarks.check``).
+    ``make test`` (``python -m performance_report.asv_check``).
 ``regular``
     Real numbers: the default rendered corpus.
 ``large``
@@ -267,6 +267,17 @@ def corpus_root(corpus: str = "small", copies: int = 1, seed: int = SEED) -> Pat
     pd.concat(rows).to_csv(target / musicnet.METADATA_FILENAME, index=False)
     done.touch()
     return target
+
+
+def repeated_recordings(recordings, factor: int, *, id_step: int = 10**7) -> list:
+    """``recordings`` repeated ``factor`` times, copy ``k`` under ids shifted by
+    ``k * id_step``: a corpus ``factor`` times the size for memory and cost
+    measurements, sharing the originals' files (and so their cached frames).
+    """
+    import dataclasses
+
+    return [r if k == 0 else dataclasses.replace(r, id=r.id + k * id_step)
+            for k in range(int(factor)) for r in recordings]
 
 
 def load_corpus(profile: Profile = PROFILE):

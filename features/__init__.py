@@ -7,15 +7,18 @@ and ``recording_frames(y)`` + ``from_frames(frames, starts, n_samples)``.
 
 from .beat import BeatSynchronous
 from .chroma import Chroma, MelChroma
-from .frames import (FrameCache, RecordingFrames, cached_recording_frames,
-                     corpus_frames)
+from .first_pass import build_frame_cache, corpus_frames
+from .frames import FrameCache, RecordingFrames, cached_recording_frames
+from .keychroma import KeyChroma
 from .mfcc import MFCC
+from .rhythm import Rhythm
 from .registry import FEATURE_SETS, make_extractor
 from .spectrogram import LogMel, Spectrogram
 from .stats import SummaryStatistics
 
 __all__ = [
-    "BeatSynchronous", "Chroma", "MelChroma", "MFCC", "LogMel", "Spectrogram",
+    "BeatSynchronous", "Chroma", "KeyChroma", "MelChroma", "MFCC", "LogMel", "Rhythm",
+    "Spectrogram",
     "SummaryStatistics", "FrameCache", "RecordingFrames", "cached_recording_frames",
-    "corpus_frames", "FEATURE_SETS", "make_extractor",
+    "corpus_frames", "build_frame_cache", "FEATURE_SETS", "make_extractor",
 ]

@@ -15,39 +15,131 @@ from __future__ import annotations
 import numpy as np
 
 from .base import FrameExtractor
-from .chroma import chroma_from_energies, chroma_product
-from .mfcc import mfcc_from_mel
-from .spectrogram import _check_mel_params, logmel_from_mel, mel_product
+from .chroma import chroma_norm_product
+from .mfcc import mfcc_from_db
+from .spectrogram import _check_mel_params, logmel_from_db, mel_db_product
 
-__all__ = ["BeatSynchronous", "beat_frames", "beat_sync"]
+__all__ = ["BeatSynchronous", "beat_frames", "window_beats", "window_tempo", "beat_sync"]
+
+
+def window_tempo(onset: np.ndarray, *, sr: int, hop_length: int, start_bpm=120.0,
+                 std_bpm=1.0, ac_size=8.0, max_tempo=320.0) -> np.ndarray:
+    """``librosa.feature.tempo(onset_envelope=...)`` of each row of ``onset (n, t)``.
+
+    librosa averages the tempogram over time, and each tempogram frame is an
+    autocorrelation divided by its own maximum (its lag-0 value, the
+    frame's energy).  An autocorrelation is the inverse FFT of a power
+    spectrum, so the average is one inverse FFT of the average of the
+    frames' power spectra divided by their energies: one inverse FFT per
+    window instead of one per frame, the rest as librosa (padding, Hann
+    window, log-normal prior around ``start_bpm``, ``max_tempo`` cut).
+    """
+    import librosa
+    import scipy.fft
+    import scipy.signal
+
+    onset = np.atleast_2d(onset)
+    n, t = onset.shape
+    win = int(librosa.time_to_frames(ac_size, sr=sr, hop_length=hop_length))
+    padded = np.pad(onset, [(0, 0), (win // 2, win // 2)], mode="linear_ramp",
+                    end_values=[0, 0])
+    # float32 spectra (half the FFT cost of librosa's float64); the average
+    # and the inverse FFT in float64.
+    window = scipy.signal.get_window("hann", win, fftbins=True).astype(np.float32)
+    n_pad = scipy.fft.next_fast_len(2 * win - 1, real=True)
+    padded = padded.astype(np.float32, copy=False)
+    tempogram = np.empty((n, win))
+    for i in range(n):
+        frames = np.lib.stride_tricks.sliding_window_view(padded[i], win)[:t] * window
+        # Lag 0 of each frame's autocorrelation: its energy.
+        energy = np.einsum("ij,ij->i", frames, frames, dtype=np.float64)
+        energy[energy < np.finfo(np.float64).tiny] = 1.0
+        spectrum = scipy.fft.rfft(frames, n=n_pad, axis=-1)
+        power = np.square(spectrum.real)
+        power += np.square(spectrum.imag)
+        mean_power = np.dot(1.0 / energy, power) / t
+        tempogram[i] = scipy.fft.irfft(mean_power, n=n_pad)[:win]
+    bpms = librosa.tempo_frequencies(win, hop_length=hop_length, sr=sr)
+    with np.errstate(divide="ignore"):
+        logprior = -0.5 * ((np.log2(bpms) - np.log2(start_bpm)) / std_bpm) ** 2
+    logprior[:int(np.argmax(bpms < max_tempo))] = -np.inf
+    return bpms[np.argmax(np.log1p(1e6 * tempogram) + logprior, axis=-1)]
+
+
+def onset_strength(logmel: np.ndarray, *, hop_length: int, n_fft: int = 2048) -> np.ndarray:
+    """``librosa.onset.onset_strength(S=logmel)`` with its defaults (lag 1, no
+    maximum filter, mean over bins, centred) for ``logmel (..., n_mels, t)``:
+    the same operations without librosa's per-call dispatch."""
+    rise = np.maximum(0.0, logmel[..., 1:] - logmel[..., :-1])
+    onset = np.mean(rise, axis=-2)
+    shift = 1 + n_fft // (2 * hop_length)
+    pad = [(0, 0)] * (onset.ndim - 1) + [(shift, 0)]
+    return np.pad(onset, pad, mode="constant")[..., :logmel.shape[-1]]
+
+
+def window_beats(logmel: np.ndarray, *, sr: int, hop_length: int, n_beats: int):
+    """Beat boundaries of windows from their log-mel ``(n, n_mels, t)``.
+
+    Onset strength and librosa's beat tracker for all windows in one call
+    each (the tracker runs batched when given the tempi, estimated by
+    :func:`window_tempo`); a window with fewer than 2 beats (silence, no
+    pulse) falls back to ``n_beats`` equal segments.
+
+    Returns
+    -------
+    list of (np.ndarray, bool)
+        Per window: the boundaries for :func:`beat_sync` and whether the
+        fallback was used.
+    """
+    import librosa
+
+    t = logmel.shape[-1]
+    onset = onset_strength(logmel, hop_length=hop_length)
+    found = [np.empty(0, dtype=int)] * len(onset)
+    pulsing = np.flatnonzero(np.any(onset > 0, axis=-1))
+    if pulsing.size:
+        tempi = window_tempo(onset[pulsing], sr=sr, hop_length=hop_length)
+        _, beats = librosa.beat.beat_track(onset_envelope=onset[pulsing], sr=sr,
+                                           hop_length=hop_length, bpm=tempi, sparse=False)
+        for row, mask in zip(pulsing, np.atleast_2d(beats)):
+            found[row] = np.flatnonzero(mask)
+    equal = np.unique(np.linspace(0, t, n_beats + 1).astype(int)[1:-1])
+    return [(b, False) if len(b) >= 2 else (equal, True) for b in found]
 
 
 def beat_frames(logmel: np.ndarray, *, sr: int, hop_length: int, n_beats: int):
     """Beat frame indices of one window from its log-mel ``(n_mels, t)``.
 
     Returns ``(boundaries, fallback)``: the boundaries passed to
-    ``librosa.util.sync`` and whether the equal-segment fallback was used.
+    :func:`beat_sync` and whether the equal-segment fallback was used.
     """
-    import librosa
-
-    t = logmel.shape[-1]
-    onset = librosa.onset.onset_strength(S=logmel, sr=sr, hop_length=hop_length)
-    beats = np.empty(0, dtype=int)
-    if np.any(onset > 0):
-        _, beats = librosa.beat.beat_track(onset_envelope=onset, sr=sr, hop_length=hop_length)
-    beats = np.asarray(beats, dtype=int)
-    if len(beats) >= 2:
-        return beats, False
-    return np.unique(np.linspace(0, t, n_beats + 1).astype(int)[1:-1]), True
+    return window_beats(logmel[None], sr=sr, hop_length=hop_length, n_beats=n_beats)[0]
 
 
 def beat_sync(F: np.ndarray, boundaries, n_beats: int) -> np.ndarray:
-    """Median of ``F (d, t)`` between boundaries, cut/zero-padded to ``n_beats``."""
-    import librosa
+    """Median of ``F (d, t)`` between boundaries (segments ``[0, b0), [b0, b1),
+    ..., [b_last, t)``, as ``librosa.util.sync(pad=True)``), the first
+    ``n_beats`` segments, zero-padded to ``n_beats``.
 
-    synced = librosa.util.sync(F, boundaries, aggregate=np.median, pad=True)[:, :n_beats]
+    One sort for all segments: each is copied into a row padded with +inf
+    (sorted last), and its median read at its own middle.
+    """
+    t = F.shape[-1]
+    edges = np.unique(np.concatenate([[0, t], np.clip(boundaries, 0, t)]).astype(int))
+    starts, ends = edges[:-1][:n_beats], edges[1:][:n_beats]
+    lengths = ends - starts
     out = np.zeros((F.shape[0], n_beats), dtype=np.float32)
-    out[:, :synced.shape[1]] = synced
+    if not len(lengths):
+        return out
+    padded = np.full((len(lengths), F.shape[0], int(lengths.max())), np.inf, dtype=F.dtype)
+    for k, (a, b) in enumerate(zip(starts, ends)):
+        padded[k, :, :b - a] = F[:, a:b]
+    padded.sort(axis=-1)
+    k = np.arange(len(lengths))
+    low = padded[k, :, (lengths - 1) // 2]
+    high = padded[k, :, lengths // 2]
+    # np.median's mean of the two middle values, in F's dtype
+    out[:, :len(lengths)] = ((low + high) / np.asarray(2, dtype=F.dtype)).T
     return out
 
 
@@ -94,17 +186,17 @@ class BeatSynchronous(FrameExtractor):
             raise ValueError(f"n_mfcc={self.n_mfcc!r} must be an integer in [1, n_mels={self.n_mels}]")
 
     def frame_products(self):
-        return [mel_product(self.n_mels, self.fmin, self.fmax), chroma_product(self.n_chroma)]
+        return [mel_db_product(self.n_mels, self.fmin, self.fmax),
+                chroma_norm_product(self.n_chroma)]
 
     def _window_features(self, products):
-        mel, raw = (products[p.key] for p in self.frame_products())
-        F = np.concatenate([mfcc_from_mel(mel, self.n_mfcc, self.top_db),
-                            chroma_from_energies(raw)], axis=-2)
-        logmel = logmel_from_mel(mel, self.top_db)
+        db, chroma = (products[p.key] for p in self.frame_products())
+        F = np.concatenate([mfcc_from_db(db, self.n_mfcc, self.top_db), chroma], axis=-2)
+        logmel = logmel_from_db(db, self.top_db)
         out = np.empty((len(F), F.shape[1], self.n_beats), dtype=np.float32)
-        for i in range(len(F)):
-            bounds, _ = beat_frames(logmel[i], sr=self.sr, hop_length=self.hop_length,
-                                            n_beats=self.n_beats)
+        beats = window_beats(logmel, sr=self.sr, hop_length=self.hop_length,
+                             n_beats=self.n_beats)
+        for i, (bounds, _) in enumerate(beats):
             out[i] = beat_sync(F[i], bounds, self.n_beats)
         return out.reshape(len(F), -1)
 

@@ -7,16 +7,27 @@ import math
 import numpy as np
 
 from .base import FrameExtractor
-from .frames import FrameProduct
+from .products import FrameProduct
 from .scaling import normalize_frames
-from .spectrogram import _check_mel_params, logmel_from_mel, mel_product
+from .spectrogram import _check_mel_params, logmel_from_db, mel_db_product
 
-__all__ = ["Chroma", "MelChroma", "chroma_product", "chroma_from_energies"]
+__all__ = ["Chroma", "MelChroma", "chroma_product", "chroma_norm_product", "tonnetz_product",
+           "chroma_from_energies"]
 
 
 def chroma_product(n_chroma) -> FrameProduct:
     """Raw chroma-filterbank energies (librosa's STFT chroma, ``tuning=0.0``)."""
     return FrameProduct("chroma", (("n_chroma", int(n_chroma)),))
+
+
+def chroma_norm_product(n_chroma) -> FrameProduct:
+    """``chroma_stft(tuning=0.0)`` frames: energies, each frame divided by its max."""
+    return FrameProduct("chroma-norm", (("n_chroma", int(n_chroma)),))
+
+
+def tonnetz_product() -> FrameProduct:
+    """``librosa.feature.tonnetz`` of the 12-bin STFT chroma frames."""
+    return FrameProduct("tonnetz", (("n_chroma", 12),))
 
 
 def chroma_from_energies(raw: np.ndarray) -> np.ndarray:
@@ -65,7 +76,7 @@ class Chroma(FrameExtractor):
         return max(1, min(7, math.floor(math.log2(self.sr / 2 / 32.703195662574764))))
 
     def frame_products(self):
-        return [] if self.kind == "cqt" else [chroma_product(self.n_chroma)]
+        return [] if self.kind == "cqt" else [chroma_norm_product(self.n_chroma)]
 
     def _products_from_windows(self, X):
         if self.kind != "cqt":
@@ -88,7 +99,7 @@ class Chroma(FrameExtractor):
     def _window_features(self, products):
         if self.kind == "cqt":
             return products["cqt"][:, None]
-        return chroma_from_energies(products[chroma_product(self.n_chroma).key])[:, None]
+        return products[chroma_norm_product(self.n_chroma).key][:, None]
 
     def _output_layout(self, n_samples):
         return [("chroma", self.n_chroma, self.n_frames(n_samples))]
@@ -127,12 +138,12 @@ class MelChroma(FrameExtractor):
         _check_mel_params(self)
 
     def frame_products(self):
-        return [mel_product(self.n_mels, self.fmin, self.fmax), chroma_product(self.n_chroma)]
+        return [mel_db_product(self.n_mels, self.fmin, self.fmax),
+                chroma_norm_product(self.n_chroma)]
 
     def _window_features(self, products):
-        mel, raw = (products[p.key] for p in self.frame_products())
-        return np.concatenate([logmel_from_mel(mel, self.top_db), chroma_from_energies(raw)],
-                              axis=-2)[:, None]
+        db, chroma = (products[p.key] for p in self.frame_products())
+        return np.concatenate([logmel_from_db(db, self.top_db), chroma], axis=-2)[:, None]
 
     def _output_layout(self, n_samples):
         t = self.n_frames(n_samples)

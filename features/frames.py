@@ -1,93 +1,51 @@
-"""Frames of a recording: one STFT, linear per-frame products, disk cache.
+"""Frames of a recording: one STFT, per-frame products, disk cache.
 
 A recording's frames are computed once per (recording, sr, frame
 parameters): the power spectrogram runs once and every *frame product*
-(raw power, mel energies, chroma filterbank energies) is derived from it.
-Products are linear per-frame maps, so a window's products are a slice of
-the recording's, except the few edge frames whose support crosses the
-window boundary; those are recomputed from the recording's audio (a
+(:mod:`features.products`: power, filterbank energies, and per-frame maps
+of them such as mel dB, normalised chroma, tonnetz, log-magnitude) is
+derived from it.  Products are per-frame maps, so a window's products are a
+slice of the recording's, except the few edge frames whose support crosses
+the window boundary; those are recomputed from the recording's audio (a
 memory map in the cache) so that a slice equals the window computed alone.
 
 Public names
 ------------
 FrameProduct, RecordingFrames, compute_recording_frames, window_products,
-FrameCache, cache_root, cached_recording_frames, corpus_frames.
+FrameCache, cache_root, cached_recording_frames, ensure_cached (the first pass
+over many recordings: :mod:`features.first_pass`).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
 import os
 import tempfile
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import scipy.fft
 
-from . import filterbanks
 from .cache import cache_root
-from .stft import iter_power_chunks, n_frames, power_frames
+from .products import FrameProduct
+from .stft import iter_power_chunks, n_frames, power_frames, power_transposed
 
 __all__ = [
     "FrameProduct", "RecordingFrames", "compute_recording_frames", "window_products",
-    "FrameCache", "cache_root", "cached_recording_frames", "corpus_frames",
+    "FrameCache", "cache_root", "cached_recording_frames", "ensure_cached",
 ]
 
 #: Bump when the arithmetic of frames changes, so old caches are not served.
-FRAMES_VERSION = 1
-
-
-@dataclass(frozen=True)
-class FrameProduct:
-    """A linear per-frame map of the power spectrogram.
-
-    Parameters
-    ----------
-    kind : {"power", "mel", "chroma", "cqt"}
-    params : tuple of (name, value) pairs
-        ``mel``: n_mels, fmin, fmax; ``chroma``: n_chroma; ``cqt``: fmin,
-        n_octaves, bins_per_octave.  ``cqt`` is a *recording-level* product:
-        computed from the whole recording's audio (:mod:`features.cqt`), not
-        from STFT chunks, and never recomputed for a window alone.
-    """
-
-    kind: str
-    params: tuple = ()
-
-    @property
-    def key(self) -> str:
-        """File-name-safe identity of the product (kind + parameters)."""
-        text = json.dumps([self.kind, [list(p) for p in self.params]], default=repr)
-        return f"{self.kind}-{hashlib.sha1(text.encode()).hexdigest()[:12]}"
-
-    @property
-    def recording_level(self) -> bool:
-        """Computed from the whole recording's audio rather than STFT frames."""
-        return self.kind == "cqt"
-
-    def from_audio(self, y: np.ndarray, sr: int, hop_length: int) -> np.ndarray:
-        """A recording-level product of audio ``y``."""
-        from .cqt import cqt_magnitude
-
-        return cqt_magnitude(y, sr=sr, hop_length=hop_length, **dict(self.params))
-
-    def basis(self, sr: int, n_fft: int):
-        p = dict(self.params)
-        if self.kind == "power":
-            return None
-        if self.kind == "mel":
-            return filterbanks.mel_basis(sr, n_fft, p["n_mels"], p["fmin"], p["fmax"])
-        if self.kind == "chroma":
-            return filterbanks.chroma_basis(sr, n_fft, p["n_chroma"])
-        raise ValueError(f"unknown frame product kind={self.kind!r}")
-
-    def apply(self, power: np.ndarray, sr: int, n_fft: int) -> np.ndarray:
-        basis = self.basis(sr, n_fft)
-        if basis is None:
-            return power
-        return filterbanks.apply_basis(basis, power)
+#: 2: products derived per frame (mel dB, normalised chroma, tonnetz,
+#: log-magnitude) are stored, not recomputed per window; 3: mel dB from the
+#: natural log.
+FRAMES_VERSION = 3
 
 
 @dataclass
@@ -167,8 +125,9 @@ def _recording_stft(y, products: dict, *, sr, n_fft, hop_length) -> dict:
     t = n_frames(len(y), hop_length)
     out = {}
     for c0, c1, power in iter_power_chunks(y, n_fft=n_fft, hop_length=hop_length):
+        memo = {}
         for key, p in products.items():
-            block = p.apply(power, sr, n_fft)
+            block = p.apply(power, sr, n_fft, memo)
             if key not in out:
                 out[key] = np.empty((block.shape[0], t), dtype=np.float32)
             out[key][:, c0:c1] = block
@@ -226,7 +185,11 @@ def window_products(frames: RecordingFrames, products, starts, n_samples: int) -
         raise ValueError(f"frames lack products {missing}; compute them with this extractor")
     t = n_frames(n_samples, hop)
     n_left, first_right = edge_frames(n_samples, n_fft=n_fft, hop_length=hop)
+    # Plain ndarray views of the memory maps: slicing a np.memmap builds a
+    # memmap object per slice, a cost per window.
     audio = frames.audio
+    if isinstance(audio, np.ndarray):
+        audio = audio.view(np.ndarray)
     overrun = starts + n_samples > frames.n_samples
     if n_left >= first_right or np.any(overrun):
         # Every frame touches an edge, or windows run past the recording's end
@@ -238,7 +201,8 @@ def window_products(frames: RecordingFrames, products, starts, n_samples: int) -
             part = np.asarray(audio[s:s + n_samples], dtype=np.float32)
             row[:len(part)] = part
         power = power_frames(windows, n_fft=n_fft, hop_length=hop)
-        alone_out = {p.key: p.apply(power, sr, n_fft) for p in products}
+        memo = {}
+        alone_out = {p.key: p.apply(power, sr, n_fft, memo) for p in products}
         if alone.all():
             return alone_out
         inside = window_products(frames, products, starts[~alone], n_samples)
@@ -248,35 +212,47 @@ def window_products(frames: RecordingFrames, products, starts, n_samples: int) -
             full[~alone], full[alone] = block, alone_out[key]
             out[key] = full
         return out
-    # Edge frames see the window's own zero padding.  Each is recomputed from
-    # a short stretch of the recording (a memory map: only these samples are
-    # read), all windows in one FFT call.
-    pad = n_fft // 2
-    left = right = None
-    if n_left:
-        left_len = min(n_samples, (n_left - 1) * hop - pad + n_fft)
-        seg = np.stack([np.asarray(audio[s:s + left_len], dtype=np.float32) for s in starts])
-        left = power_frames(seg, n_fft=n_fft, hop_length=hop, start=0, stop=n_left)
-    if first_right < t:
-        # start on the hop grid, early enough that frame first_right is whole
-        a = (first_right * hop - pad) // hop * hop
-        seg = np.stack([np.asarray(audio[s + a:s + n_samples], dtype=np.float32) for s in starts])
-        k0 = first_right - a // hop
-        right = power_frames(seg, n_fft=n_fft, hop_length=hop, start=k0, stop=k0 + t - first_right)
+    # Edge frames see the window's own zero padding.  All of them, for all
+    # windows, are recomputed from the recording's samples in one gather and
+    # one FFT call (a memory map: only these samples are read).
+    edge = None
+    if n_left or first_right < t:
+        offsets, weights = _edge_plan(int(n_samples), n_fft, hop)
+        segments = audio[starts[:, None, None] + offsets] * weights
+        edge = power_transposed(scipy.fft.rfft(segments, axis=-1))
     out = {}
     j0 = starts // hop
+    memo = {}
     for p in products:
-        rec = frames.products[p.key]
+        rec = np.asarray(frames.products[p.key])
         d = rec.shape[0]
         block = np.empty((len(starts), d, t), dtype=np.float32)
         for i, j in enumerate(j0):
             block[i, :, n_left:first_right] = rec[:, j + n_left:j + first_right]
-        if left is not None:
-            block[:, :, :n_left] = p.apply(left, sr, n_fft)
-        if right is not None:
-            block[:, :, first_right:] = p.apply(right, sr, n_fft)
+        if edge is not None:
+            values = p.apply(edge, sr, n_fft, memo)
+            block[:, :, :n_left] = values[:, :, :n_left]
+            block[:, :, first_right:] = values[:, :, n_left:]
         out[p.key] = block
     return out
+
+
+@functools.lru_cache(maxsize=32)
+def _edge_plan(n_samples: int, n_fft: int, hop_length: int):
+    """Sample offsets ``(n_edge, n_fft)`` of a window's edge frames (left ones,
+    then right ones) and their weights: the Hann window, zero where a frame
+    reads past the window's ends (the window alone is zero-padded there)."""
+    from .stft import hann_window
+
+    n_left, first_right = edge_frames(n_samples, n_fft=n_fft, hop_length=hop_length)
+    ks = np.r_[0:n_left, first_right:n_frames(n_samples, hop_length)]
+    offsets = ks[:, None] * hop_length - n_fft // 2 + np.arange(n_fft)[None, :]
+    inside = (offsets >= 0) & (offsets < n_samples)
+    weights = np.where(inside, hann_window(n_fft)[None, :], 0).astype(np.float32)
+    offsets = np.clip(offsets, 0, n_samples - 1).astype(np.intp)
+    offsets.setflags(write=False)
+    weights.setflags(write=False)
+    return offsets, weights
 
 
 # ---------------------------------------------------------------- disk cache
@@ -299,11 +275,43 @@ def source_identity(source) -> dict:
     """What identifies a recording's audio: a file's resolved path, size and
     modification time, or the sha1 of an array's samples."""
     if isinstance(source, (str, os.PathLike)):
-        path = Path(source).resolve()
-        st = path.stat()
-        return {"path": str(path), "size": st.st_size, "mtime_ns": st.st_mtime_ns}
+        path = _resolved(os.fspath(source))
+        st = os.stat(path)
+        return {"path": path, "size": st.st_size, "mtime_ns": st.st_mtime_ns}
     arr = np.ascontiguousarray(np.asarray(source, dtype=np.float32))
     return {"sha1": hashlib.sha1(arr.tobytes()).hexdigest(), "n": int(arr.size)}
+
+
+@functools.lru_cache(maxsize=65536)
+def _resolved(path: str) -> str:
+    # Resolving walks every component of the path (an lstat each); an epoch
+    # asks for the same recordings again every batch.
+    return str(Path(path).resolve())
+
+
+#: Memory maps already opened in this process, by (folder, file names):
+#: opening one parses its header (~1 ms); an epoch re-opens every recording
+#: in every batch.  File-backed, so holding them costs address space only.
+_OPENED: OrderedDict = OrderedDict()
+_MAX_OPENED = 1024
+
+
+_OPENED_LOCK = threading.Lock()
+
+
+def _open_memmap(path: Path) -> np.ndarray:
+    key = str(path)
+    with _OPENED_LOCK:
+        array = _OPENED.get(key)
+        if array is not None:
+            _OPENED.move_to_end(key)
+            return array
+    array = np.load(path, mmap_mode="r")
+    with _OPENED_LOCK:
+        _OPENED[key] = array
+        while len(_OPENED) > _MAX_OPENED:
+            _OPENED.popitem(last=False)
+    return array
 
 
 class FrameCache:
@@ -343,14 +351,23 @@ class FrameCache:
         folder = self.path(key)
         files = {p.key: folder / f"{p.key}.npy" for p in products}
         audio_path = folder / "audio.npy"
+        # Existence is checked every time (a file removed is recomputed);
+        # a file's contents never change under its key, so a map opened
+        # earlier in this process is reused.
         if not audio_path.exists() or not all(f.exists() for f in files.values()):
             return None
         return RecordingFrames(
             sr=sr, n_fft=n_fft, hop_length=hop_length, key=key,
-            audio=np.load(audio_path, mmap_mode="r"),
-            products={k: np.load(f, mmap_mode="r") for k, f in files.items()})
+            audio=_open_memmap(audio_path),
+            products={k: _open_memmap(f) for k, f in files.items()})
 
-    def store(self, key: str, frames: RecordingFrames, products) -> RecordingFrames:
+    def has(self, key: str, products) -> bool:
+        """Whether the audio and every product of ``key`` are on disk."""
+        folder = self.path(key)
+        return (folder / "audio.npy").exists() and all(
+            (folder / f"{p.key}.npy").exists() for p in products)
+
+    def write(self, key: str, frames: RecordingFrames, products) -> None:
         """Write the audio and the given products (those not there yet)."""
         folder = self.path(key)
         if not (folder / "audio.npy").exists():
@@ -359,6 +376,10 @@ class FrameCache:
             f = folder / f"{p.key}.npy"
             if not f.exists():
                 _atomic_save(f, frames.products[p.key])
+
+    def store(self, key: str, frames: RecordingFrames, products) -> RecordingFrames:
+        """:meth:`write`, then the stored frames, memory-mapped."""
+        self.write(key, frames, products)
         return self.load(key, products, sr=frames.sr, n_fft=frames.n_fft,
                          hop_length=frames.hop_length)
 
@@ -422,52 +443,27 @@ def cached_recording_frames(extractor, audio_path, *, load_audio=None, cache=Non
         return compute_recording_frames(y, products, sr=sr, n_fft=n_fft, hop_length=hop)
     if not isinstance(cache, FrameCache):
         cache = FrameCache(cache)
+    key = ensure_cached(extractor, audio_path, load_audio=load_audio, cache=cache)
+    return cache.load(key, products, sr=sr, n_fft=n_fft, hop_length=hop)
+
+
+def ensure_cached(extractor, audio_path, *, load_audio=None, cache=None) -> str:
+    """:func:`cached_recording_frames` without opening the result: compute and
+    write what is missing, return the cache key (the first pass's task)."""
+    sr, n_fft, hop, products = _frame_spec(extractor)
+    load_audio = _default_loader if load_audio is None else load_audio
+    if not isinstance(cache, FrameCache):
+        cache = FrameCache(cache)
+    is_array = isinstance(audio_path, np.ndarray)
     identity = source_identity(audio_path if is_array else _source_path(audio_path))
     key = cache.key(identity, sr=sr, n_fft=n_fft, hop_length=hop)
-    hit = cache.load(key, products, sr=sr, n_fft=n_fft, hop_length=hop)
-    if hit is not None:
-        return hit
+    if cache.has(key, products):
+        return key
     audio_file = cache.path(key) / "audio.npy"
     if audio_file.exists():
         y = np.load(audio_file)
     else:
         y = audio_path if is_array else load_audio(audio_path, sr)
     frames = compute_recording_frames(y, products, sr=sr, n_fft=n_fft, hop_length=hop)
-    return cache.store(key, frames, products)
-
-
-def _ensure_cached(extractor, source, load_audio, directory):
-    frames = cached_recording_frames(extractor, source, load_audio=load_audio,
-                                     cache=FrameCache(directory))
-    return frames.key
-
-
-def corpus_frames(extractor, items, *, cache=None, n_jobs=1, progress=True, load_audio=None):
-    """Frames of many recordings, computed in parallel and cached; resumable.
-
-    Parameters
-    ----------
-    extractor : FrameExtractor or list of FrameExtractor
-    items : iterable of path-like or objects with ``audio_path`` / ``audio(sr=)``
-    cache : FrameCache or path-like, optional
-    n_jobs : int
-        joblib processes; recordings already cached cost a file check.
-    progress : bool
-        Show a tqdm progress bar.
-    load_audio : callable, optional
-        As in :func:`cached_recording_frames` (must be picklable for n_jobs > 1).
-
-    Returns
-    -------
-    list of RecordingFrames, memory-mapped, in the order of ``items``.
-    """
-    from joblib import Parallel, delayed
-    from tqdm.auto import tqdm
-
-    sr, n_fft, hop, products = _frame_spec(extractor)
-    cache = cache if isinstance(cache, FrameCache) else FrameCache(cache)
-    items = list(items)
-    jobs = (delayed(_ensure_cached)(extractor, it, load_audio, cache.directory) for it in items)
-    keys = Parallel(n_jobs=n_jobs, return_as="generator")(jobs)
-    keys = list(tqdm(keys, total=len(items), disable=not progress, desc="frames", unit="rec"))
-    return [cache.load(k, products, sr=sr, n_fft=n_fft, hop_length=hop) for k in keys]
+    cache.write(key, frames, products)
+    return key

@@ -6,10 +6,10 @@ import numpy as np
 import scipy.fft
 
 from .base import FrameExtractor
-from .scaling import power_to_db
-from .spectrogram import _check_mel_params, mel_product
+from .scaling import power_to_db, window_db
+from .spectrogram import _check_mel_params, mel_db_product
 
-__all__ = ["MFCC", "mfcc_from_mel", "add_deltas"]
+__all__ = ["MFCC", "mfcc_from_mel", "mfcc_from_db", "add_deltas", "delta"]
 
 DELTA_WIDTH = 9
 
@@ -24,21 +24,58 @@ def mfcc_from_mel(mel: np.ndarray, n_mfcc: int, top_db=80.0) -> np.ndarray:
     return scipy.fft.dct(db, type=2, norm="ortho", axis=-2)[..., :n_mfcc, :].astype(np.float32)
 
 
+def mfcc_from_db(db: np.ndarray, n_mfcc: int, top_db=80.0) -> np.ndarray:
+    """:func:`mfcc_from_mel` from the mel frames' dB (``mel-db`` product)
+    ``(n, n_mels, t)``: the clip below each window's maximum, then the DCT.
+
+    The DCT runs frame by frame (pocketfft), so equal frames (silence) get
+    equal coefficients; a matrix product's rounding differs between the
+    columns of one BLAS call.
+    """
+    clipped = window_db(db, ref=1.0, top_db=top_db)
+    return scipy.fft.dct(clipped, type=2, norm="ortho", axis=-2)[..., :n_mfcc, :]
+
+
+def delta(M: np.ndarray, order: int = 1) -> np.ndarray:
+    """``librosa.feature.delta(M, order, width=9, axis=-1)`` of ``M (..., t)``.
+
+    First order: librosa's Savitzky-Golay filter (``mode="interp"``, line
+    fits) is ``sum_k k (M[t+k] - M[t-k]) / 60`` for ``k = 1..4``, and at the
+    four frames of each end the slope of the line through the nine end
+    frames, which is the value at the fifth frame; computed by four shifted
+    differences instead of a fitted filter per call.  Other orders go
+    through librosa.  Fewer than nine frames: edge-padded to nine, cropped
+    back.
+    """
+    t = M.shape[-1]
+    if t < DELTA_WIDTH:
+        # librosa's delta needs DELTA_WIDTH frames: a shorter (warned) window
+        # is edge-padded to that width and cropped back (one frame -> zeros).
+        lo = (DELTA_WIDTH - t) // 2
+        padded = np.pad(M, [(0, 0)] * (M.ndim - 1) + [(lo, DELTA_WIDTH - t - lo)], mode="edge")
+        return delta(padded, order)[..., lo:lo + t]
+    if order != 1:
+        import librosa
+
+        return librosa.feature.delta(M, order=order, width=DELTA_WIDTH, axis=-1).astype(np.float32)
+    half = DELTA_WIDTH // 2
+    inner = np.zeros(M.shape[:-1] + (t - 2 * half,), dtype=np.float32)
+    for k in range(1, half + 1):
+        inner += np.float32(k) * (M[..., half + k:t - half + k] - M[..., half - k:t - half - k])
+    inner *= np.float32(1.0 / 60.0)
+    out = np.empty(M.shape, dtype=np.float32)
+    out[..., half:t - half] = inner
+    out[..., :half] = inner[..., :1]
+    out[..., t - half:] = inner[..., -1:]
+    return out
+
+
 def add_deltas(M: np.ndarray, deltas: int) -> np.ndarray:
     """Stack ``M`` with its deltas up to ``order=deltas`` along the rows
     (``librosa.feature.delta``, width 9, per window along time)."""
     if not deltas:
         return M
-    import librosa
-
-    t = M.shape[-1]
-    # librosa's delta needs DELTA_WIDTH frames: a shorter (warned) window is
-    # edge-padded to that width and cropped back (one frame -> zero deltas).
-    lo = max(0, DELTA_WIDTH - t) // 2
-    P = M if t >= DELTA_WIDTH else np.pad(
-        M, [(0, 0)] * (M.ndim - 1) + [(lo, DELTA_WIDTH - t - lo)], mode="edge")
-    parts = [M] + [librosa.feature.delta(P, order=o, width=DELTA_WIDTH, axis=-1)[..., lo:lo + t]
-                   for o in range(1, deltas + 1)]
+    parts = [M] + [delta(M, order=o) for o in range(1, deltas + 1)]
     return np.concatenate(parts, axis=-2).astype(np.float32)
 
 
@@ -88,11 +125,11 @@ class MFCC(FrameExtractor):
         return self.n_fft
 
     def frame_products(self):
-        return [mel_product(self.n_mels, self.fmin, self.fmax)]
+        return [mel_db_product(self.n_mels, self.fmin, self.fmax)]
 
     def _window_features(self, products):
-        mel = products[self.frame_products()[0].key]
-        return add_deltas(mfcc_from_mel(mel, self.n_mfcc, self.top_db), self.deltas)[:, None]
+        db = products[self.frame_products()[0].key]
+        return add_deltas(mfcc_from_db(db, self.n_mfcc, self.top_db), self.deltas)[:, None]
 
     def _output_layout(self, n_samples):
         t = self.n_frames(n_samples)

@@ -1,6 +1,8 @@
 """Short names for the command line's ``--features`` -> extractor factories.
 
-``stats`` (default tabular set), ``mfcc``, ``chroma``, ``logmel``,
+``stats`` (default tabular set: FMA's statistics plus rhythm and
+key-normalised chroma), ``stats-406`` (FMA's statistics alone, for the
+ablation), ``rhythm``, ``key-chroma``, ``mfcc``, ``chroma``, ``logmel``,
 ``mel-chroma``, ``mel-chroma-beat`` (median between beats), ``spectrogram`` (MusicNet study preset, 8 kHz, 129 x 313 for
 5 s), ``spectrogram-128`` (the same resized to 128 x 312), ``beat-mfcc``.
 
@@ -18,7 +20,9 @@ from .chroma import Chroma, MelChroma
 from .context import KINDS as _CONTEXT_KINDS
 from .context import FrameContext
 from .fused import BeatSyncMelChroma
+from .keychroma import KeyChroma
 from .mfcc import MFCC
+from .rhythm import Rhythm
 from .spectrogram import LogMel, Spectrogram
 from .stats import SummaryStatistics
 
@@ -26,6 +30,9 @@ __all__ = ["FEATURE_SETS", "FRAME_FEATURE_SETS", "make_extractor"]
 
 FEATURE_SETS = {
     "stats": SummaryStatistics,
+    "stats-406": partial(SummaryStatistics, rhythm=False, key_chroma=False),
+    "rhythm": Rhythm,
+    "key-chroma": KeyChroma,
     "mfcc": MFCC,
     "chroma": Chroma,
     "logmel": LogMel,

@@ -10,10 +10,11 @@ from __future__ import annotations
 import numpy as np
 
 from .base import FrameExtractor
-from .frames import FrameProduct
-from .scaling import power_to_db, resize_matrix
+from .products import FrameProduct
+from .scaling import power_to_db, resize_columns, window_db
 
-__all__ = ["Spectrogram", "LogMel", "mel_product", "logmel_from_mel"]
+__all__ = ["Spectrogram", "LogMel", "mel_product", "mel_db_product", "logmel_from_mel",
+           "logmel_from_db", "log_magnitude_product"]
 
 POWER = FrameProduct("power")
 
@@ -24,9 +25,25 @@ def mel_product(n_mels, fmin, fmax) -> FrameProduct:
                                 ("fmax", None if fmax is None else float(fmax))))
 
 
+def mel_db_product(n_mels, fmin, fmax) -> FrameProduct:
+    """Mel energies in dB re 1.0, unclipped (stored once per recording)."""
+    return FrameProduct("mel-db", mel_product(n_mels, fmin, fmax).params)
+
+
+def log_magnitude_product(eps, n_bins=None) -> FrameProduct:
+    """``log(|S| + eps)`` frames, resized along frequency to ``n_bins`` rows."""
+    return FrameProduct("log-magnitude", (("eps", float(eps)),
+                                          ("n_bins", None if n_bins is None else int(n_bins))))
+
+
 def logmel_from_mel(mel: np.ndarray, top_db) -> np.ndarray:
     """Log-mel in dB relative to each window's maximum (values in [-top_db, 0])."""
     return power_to_db(mel, ref="max", top_db=top_db)
+
+
+def logmel_from_db(db: np.ndarray, top_db) -> np.ndarray:
+    """:func:`logmel_from_mel` from the mel frames' dB (``mel-db`` product)."""
+    return window_db(db, ref="max", top_db=top_db)
 
 
 def _check_mel_params(est):
@@ -78,13 +95,14 @@ class Spectrogram(FrameExtractor):
             raise ValueError(f"shape={self.shape!r} must be None or (height, width) of positive ints")
 
     def frame_products(self):
-        return [POWER]
+        # The log and the resize along frequency are per frame: stored once
+        # per recording.  Only the resize along time depends on the window.
+        return [log_magnitude_product(self.eps, None if self.shape is None else self.shape[0])]
 
     def _window_features(self, products):
-        img = np.log(np.sqrt(products[POWER.key]) + np.float32(self.eps))
+        img = products[self.frame_products()[0].key]
         if self.shape is not None:
-            h, w = self.shape
-            img = resize_matrix(img.shape[-2], h) @ img @ resize_matrix(img.shape[-1], w).T
+            img = resize_columns(img, self.shape[1])
         return img[:, None]
 
     def _output_layout(self, n_samples):
@@ -124,11 +142,11 @@ class LogMel(FrameExtractor):
         _check_mel_params(self)
 
     def frame_products(self):
-        return [mel_product(self.n_mels, self.fmin, self.fmax)]
+        return [mel_db_product(self.n_mels, self.fmin, self.fmax)]
 
     def _window_features(self, products):
-        mel = products[mel_product(self.n_mels, self.fmin, self.fmax).key]
-        return logmel_from_mel(mel, self.top_db)[:, None]
+        db = products[self.frame_products()[0].key]
+        return logmel_from_db(db, self.top_db)[:, None]
 
     def _output_layout(self, n_samples):
         return [("logmel", self.n_mels, self.n_frames(n_samples))]

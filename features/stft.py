@@ -18,7 +18,7 @@ import numpy as np
 import scipy.fft
 import scipy.signal
 
-__all__ = ["n_frames", "power_frames", "iter_power_chunks", "hann_window"]
+__all__ = ["n_frames", "power_frames", "power_transposed", "iter_power_chunks", "hann_window"]
 
 
 def n_frames(n_samples: int, hop_length: int) -> int:
@@ -51,15 +51,45 @@ def iter_power_chunks(y, *, n_fft: int, hop_length: int, start: int = 0, stop=No
         c1 = min(stop, c0 + chunk_frames)
         a = c0 * hop_length - pad
         b = (c1 - 1) * hop_length - pad + n_fft
-        seg = np.zeros(y.shape[:-1] + (b - a,), dtype=np.float32)
         lo, hi = max(a, 0), min(b, n)
-        if hi > lo:
-            seg[..., lo - a:hi - a] = y[..., lo:hi]
+        if lo == a and hi == b and y.dtype == np.float32:
+            seg = y[..., a:b]  # inside the signal: frame it in place, no copy
+        else:
+            seg = np.zeros(y.shape[:-1] + (b - a,), dtype=np.float32)
+            if hi > lo:
+                seg[..., lo - a:hi - a] = y[..., lo:hi]
         frames = np.lib.stride_tricks.sliding_window_view(seg, n_fft, axis=-1)[..., ::hop_length, :]
         spec = scipy.fft.rfft(frames * window, axis=-1)
-        power = np.square(spec.real)
-        power += np.square(spec.imag)
-        yield c0, c1, np.ascontiguousarray(np.swapaxes(power, -1, -2))
+        yield c0, c1, power_transposed(spec)
+
+
+def power_transposed(spec: np.ndarray) -> np.ndarray:
+    """``|spec|**2`` of ``spec [shape=(..., frames, bins)]`` as float32
+    ``(..., bins, frames)``: the squares and the transposition in one
+    compiled, cache-blocked pass (numpy took a pass for each square and a
+    strided copy for the transposition, together half the FFT's time)."""
+    lead = spec.shape[:-2]
+    flat = np.ascontiguousarray(spec, dtype=np.complex64).reshape((-1,) + spec.shape[-2:])
+    out = np.empty((flat.shape[0], flat.shape[2], flat.shape[1]), dtype=np.float32)
+    _power_kernel()(flat, out)
+    return out.reshape(lead + out.shape[1:])
+
+
+@functools.lru_cache(maxsize=1)
+def _power_kernel():
+    import numba  # comes with librosa; compiled once, cached on disk
+
+    @numba.njit(cache=True, nogil=True)
+    def power(spec, out):
+        block = 64
+        for i in range(spec.shape[0]):
+            for b0 in range(0, spec.shape[2], block):
+                b1 = min(b0 + block, spec.shape[2])
+                for f in range(spec.shape[1]):
+                    for b in range(b0, b1):
+                        v = spec[i, f, b]
+                        out[i, b, f] = v.real * v.real + v.imag * v.imag
+    return power
 
 
 def power_frames(y, *, n_fft: int, hop_length: int, start: int = 0, stop=None,

@@ -13,6 +13,7 @@ import argparse
 import sys
 
 from baselines.streaming import StreamingSampler, load_recording_frames
+from benchmarks.common import repeated_recordings
 
 __all__ = ["measure_epoch_memory", "repeated_recordings", "main"]
 
@@ -60,17 +61,6 @@ def measure_epoch_memory(sampler, epoch: int = 0,
         "batches": n_batches,
         "recordings": len(sampler.train_recordings),
     }
-
-
-def repeated_recordings(recordings, factor: int, *, id_step: int = 10**7) -> list:
-    """``recordings`` repeated ``factor`` times, copy ``k`` under ids shifted by
-    ``k * id_step``: a corpus ``factor`` times the size for memory and cost
-    measurements, sharing the originals' files (and so their cached frames).
-    """
-    import dataclasses
-
-    return [r if k == 0 else dataclasses.replace(r, id=r.id + k * id_step)
-            for k in range(int(factor)) for r in recordings]
 
 
 def main(argv=None) -> int:

@@ -1,7 +1,7 @@
-"""The asv suite's plumbing: configuration, profiles, discovery, failure scan.
+"""The asv suite's plumbing: configuration, profiles, discovery.
 
-Light on purpose: running the benchmarks is ``python -m benchmarks.check``'s
-job (``make test`` runs it after pytest).
+Light on purpose: running the benchmarks is ``python -m
+performance_report.asv_check``'s job (``make test`` runs it after pytest).
 """
 
 from __future__ import annotations
@@ -92,65 +92,10 @@ def test_model_benchmarks_cover_the_registry():
     assert "sgd-hinge" in bench_streaming.SGD_MODELS and "logreg" in bench_models.MODEL_NAMES
 
 
-def test_check_finds_failed_benchmarks():
-    from benchmarks.check import benchmarks_ran, failures
-
-    # The shape of asv 0.6.6's output, from a run with failing benchmarks.
-    output = """\
-[ 8.33%] ··· Setting up bench_models:81                                  ok
-[ 8.33%] ··· bench_models.ModelSuite.time_fit                    1/4 failed
-[ 8.33%] ··· ========== ======== ========
-             --          train_windows
-             ---------- -----------------
-               model       100      400
-             ========== ======== ========
-                knn      5.1ms    failed
-             ========== ======== ========
-             For parameters: 'knn', 400
-             lbfgs failed to converge
-[16.67%] ··· bench_streaming.StreamingEpoch.time_epoch               failed
-[16.67%] ···· Traceback (most recent call last):
-              ValueError: boom
-              asv: benchmark failed (exit status 1)
-[25.00%] ··· Setting up bench_features:40                            failed
-[33.33%] ··· bench_features.FrameDoors.time_windows                      ok
-[41.67%] ··· bench_features.Skipped.time_nothing                        n/a
-"""
-    found = failures(output)
-    assert found == [
-        "bench_models.ModelSuite.time_fit",
-        "bench_streaming.StreamingEpoch.time_epoch",
-        "Setting up bench_features:40",
-    ]
-    assert benchmarks_ran(output) == 4
-
-
-def test_check_passes_a_clean_run():
-    from benchmarks.check import failures
-
-    output = "[ 50.00%] ··· bench_models.ModelSuite.time_predict   ok\n"
-    assert failures(output) == []
-
-
-def test_report_marks_each_target_pass_or_short():
-    from benchmarks.report import summary_rows
-
-    results = {
-        "epoch": {"features": "stats", "windows": 100, "ratio": 25.0},
-        "first_pass": {"features": "stats", "fraction": 0.4},
-        "streaming": [
-            {"model": "sgd-hinge", "factor": 1, "peak_mb": 10.0},
-            {"model": "sgd-hinge", "factor": 4, "peak_mb": 10.5},
-        ],
-        "models": [{"model": "knn", "predict_exponent": 1.3}],
-    }
-    rows = summary_rows(results)
-    assert [verdict for *_, verdict in rows] == ["pass", "**short**", "pass", "**short**"]
-    assert rows[2][1].startswith("+5.0%")
-
-
-def test_exponent_of_linear_and_quadratic_growth():
-    from benchmarks.report import exponent
-
-    assert exponent(1.0, 4.0) == pytest.approx(1.0)
-    assert exponent(1.0, 16.0) == pytest.approx(2.0)
+def test_benchmarks_folder_holds_the_asv_suite_alone():
+    # scikit-learn's asv_benchmarks layout: common.py and one bench_<area>.py
+    # per area; measurement scripts live in performance_report/.
+    modules = sorted(p.name for p in (ROOT / "benchmarks").glob("*.py"))
+    assert modules[0] == "__init__.py" and "common.py" in modules
+    others = [m for m in modules if m not in ("__init__.py", "common.py")]
+    assert others and all(m.startswith("bench_") for m in others), others

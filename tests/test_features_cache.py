@@ -11,7 +11,8 @@ import soundfile as sf
 
 import features.frames as frames_module
 from features import MFCC, Chroma, LogMel
-from features.frames import FrameCache, cached_recording_frames, corpus_frames
+from features.first_pass import corpus_frames
+from features.frames import FrameCache, cached_recording_frames
 
 SR = 22050
 

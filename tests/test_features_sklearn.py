@@ -10,8 +10,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from features import (MFCC, BeatSynchronous, Chroma, LogMel, MelChroma, Spectrogram,
-                      SummaryStatistics)
+from features import (MFCC, BeatSynchronous, Chroma, KeyChroma, LogMel, MelChroma, Rhythm,
+                      Spectrogram, SummaryStatistics)
 from features.fused import BeatSyncMelChroma
 from features.registry import FEATURE_SETS, make_extractor
 
@@ -28,7 +28,8 @@ MEL = dict(n_mels=2)
     [Spectrogram(**SMALL), LogMel(**SMALL, **MEL), Chroma(**SMALL), MelChroma(**SMALL, **MEL),
      MFCC(**SMALL, **MEL, n_mfcc=2), SummaryStatistics(**SMALL, **MEL, n_mfcc=2, deltas=False),
      BeatSynchronous(**SMALL, **MEL, n_mfcc=2, n_beats=2),
-     BeatSyncMelChroma(**SMALL, **MEL, n_beats=2)],
+     BeatSyncMelChroma(**SMALL, **MEL, n_beats=2), Rhythm(**SMALL, **MEL),
+     KeyChroma(**SMALL)],
 )
 def test_sklearn_estimator_checks(estimator, check):
     check(estimator)
@@ -51,9 +52,14 @@ def test_pipeline_fits_and_predicts():
 def test_feature_names():
     X = np.zeros((1, 22050), np.float32)
     names = SummaryStatistics().fit(X).get_feature_names_out()
-    assert len(names) == 7 * (20 + 12 + 20 + 6) == SummaryStatistics().fit_transform(X).shape[1]
-    assert names[7 * 32] == "mfcc_delta_mean_01" and names[-1] == "tonnetz_max_06"
+    assert len(names) == 7 * (20 + 12 + 20 + 6) + 20 + 32 == SummaryStatistics().fit_transform(
+        X).shape[1]
+    assert names[7 * 32] == "mfcc_delta_mean_01" and names[405] == "tonnetz_max_06"
+    assert names[406] == "rhythm_onset_mean" and names[-1] == "keychroma_dft_6"
     assert list(names[:2]) == ["mfcc_mean_01", "mfcc_mean_02"]
+    fma = make_extractor("stats-406").fit(X)
+    assert len(fma.get_feature_names_out()) == 406 == fma.transform(X).shape[1]
+    np.testing.assert_array_equal(fma.transform(X), SummaryStatistics().fit_transform(X)[:, :406])
     assert names[20] == "mfcc_std_01" and names[7 * 32 - 1] == "chroma_max_12"
     mfcc = MFCC(deltas=1).fit(X)
     mnames = mfcc.get_feature_names_out()

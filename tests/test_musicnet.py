@@ -71,9 +71,10 @@ def write_corpus(root, recordings, *, metadata_columns=METADATA_COLUMNS):
     for rec in recordings:
         rows.append({
             "id": rec["id"], "composer": rec["composer"],
-            "composition": f"Piece {rec['id']}", "movement": "1. Allegro",
+            "composition": rec.get("composition", f"Piece {rec['id']}"),
+            "movement": rec.get("movement", "1. Allegro"),
             "ensemble": rec.get("ensemble", "Solo Violin"), "source": "hand",
-            "transcriber": "test", "catalog_name": f"Op. {rec['id']}",
+            "transcriber": "test", "catalog_name": rec.get("catalog_name", f"Op. {rec['id']}"),
             "seconds": rec["seconds"],
         })
         split = rec["split"]
@@ -315,3 +316,63 @@ def test_validate_reports_label_errors(tmp_path):
         problems = corpus.validate()
     assert list(problems) == [12]
     assert len(corpus) == 2  # validate() reports, it does not drop
+
+
+def works_corpus(root, *, split_by_hand=True):
+    """Two composers x two works x three movements; each movement's title
+    is its own (as music21's are), only the catalog name ties a work together."""
+    recordings = []
+    rid = 1
+    for composer, works in (("Haydn", ("Op. 1 No. 1", "Op. 74 No. 1")),
+                            ("Mozart", ("K. 155", "K. 458"))):
+        for w, catalog in enumerate(works):
+            for movement in range(1, 4):
+                recordings.append({
+                    "id": rid, "composer": composer, "seconds": 2.0,
+                    "split": "test" if split_by_hand and w == 1 else "train",
+                    "catalog_name": catalog.replace(" ", "") if movement == 2 else catalog,
+                    "composition": f"{catalog} movement {movement}",
+                    "movement": f"{movement}. Allegro", "notes": [(0.0, 1.0, 41, 60 + w)],
+                })
+                rid += 1
+    return write_corpus(root, recordings)
+
+
+def test_recordings_know_their_work(tmp_path):
+    corpus = MusicNetCorpus(works_corpus(tmp_path / "c"))
+    assert len({r.group for r in corpus}) == 4
+    assert corpus[1].group == corpus[2].group == corpus[3].group == "Haydn: OP1NO1"
+    assert musicnet.work_key("Mozart", "", "Requiem") == "Mozart: Requiem"
+    assert musicnet.work_key("Mozart", "", "") == ""
+
+
+def test_no_work_straddles_any_split_or_fold(tmp_path):
+    from baselines.data.windows import split_recordings
+    from baselines.protocol import grouped_folds, official_folds
+
+    corpus = MusicNetCorpus(works_corpus(tmp_path / "c"))
+    recordings = list(corpus)
+    groups = np.array([r.group for r in recordings])
+    composers = np.array([r.composer for r in recordings])
+
+    (fold,) = official_folds([r.split for r in recordings], groups)
+    assert not set(groups[fold.train]) & set(groups[fold.test])
+    for seed in range(5):
+        train, test = split_recordings(recordings, use_official=False, random_state=seed,
+                                       test_size=0.4)
+        assert {r.composer for r in test} == {"Haydn", "Mozart"}
+        assert not {r.group for r in train} & {r.group for r in test}
+    folds = grouped_folds(groups, composers, n_splits=2, n_repeats=3)
+    for fold in folds:
+        assert not set(groups[fold.train]) & set(groups[fold.test])
+        assert sorted(composers[fold.test]) == ["Haydn"] * 3 + ["Mozart"] * 3  # whole works
+
+
+def test_split_needs_two_works_per_composer(tmp_path):
+    from baselines.data.windows import split_recordings
+
+    recs = [{"id": i, "split": "train", "composer": "Bach", "seconds": 2.0,
+             "catalog_name": "BWV 1007", "notes": [(0.0, 1.0, 43, 48)]} for i in (1, 2)]
+    corpus = MusicNetCorpus(write_corpus(tmp_path / "c", recs))
+    with pytest.raises(ValueError, match="Bach has 2 recordings but only one work"):
+        split_recordings(list(corpus), use_official=False)

@@ -144,7 +144,7 @@ def test_default_names_stay_and_declare_kind_and_group():
     assert dataset_names()[:3] == ("default", "small", "musicnet")
     for name in ("default", "small", "musicnet"):
         reader = get_dataset(name)
-        assert reader.kind == "musicnet" and reader.group == "recording"
+        assert reader.kind == "musicnet" and reader.group == "work"
     assert get_dataset("default").default_root is not None
     assert get_dataset("musicnet").default_root is None
     with pytest.raises(ValueError, match="already registered"):
@@ -169,8 +169,8 @@ def test_every_item_has_its_group(name, small_corpus_root):
     items = list(corpus)
     assert items
     for item in items:
-        # MusicNet-kind datasets group by recording (for now)
-        assert reader.group == "recording" and item.group == item.id
+        # MusicNet-kind datasets group by work (the catalog entry)
+        assert reader.group == "work" and item.group == item.work != ""
 
 
 def test_the_split_never_puts_a_group_on_both_sides(small_dataset):

@@ -39,7 +39,6 @@ TINY = CorpusSpec(
     segment_seconds=6.0,
     min_seconds=3.0,
     max_segments=1,
-    expected_segments={"bach": 1, "mozart": 1},
     smallest_first=True,
 )
 
@@ -118,18 +117,21 @@ def test_small_corpus_opens_with_reader_and_summarizes(small_corpus):
     assert audio.ndim == 1 and 0.1 < abs(audio).max() <= 1.0
     text = summarize(small_corpus)
     assert text.startswith("36 recordings")
-    for composer in ("Bach", "Beethoven", "Haydn", "Mozart", "Monteverdi", "Palestrina"):
+    for composer in ("Bach", "Beethoven", "Josquin", "Mozart", "Monteverdi", "Palestrina"):
         assert f"\n{composer} " in text
+    assert "\nHaydn " not in text  # two works in music21's corpus: not a class
+    assert text.splitlines()[1].split()[:3] == ["composer", "works", "mvts"]
     assert "violin" in text
     with pytest.raises(ValueError, match="window_seconds=0"):
         summarize(small_corpus, window_seconds=0)
 
 
 def test_rendering_is_deterministic(small_corpus_root, tmp_path):
-    # Render the first Bach and Mozart scores again, twice, and compare with
+    # Render the first Bach, Mozart and Josquin scores again, twice, and compare with
     # the corpus's own label files byte for byte.
     root = Path(small_corpus_root)
-    for ci, composer in ((0, "bach"), (3, "mozart")):
+    for composer in ("bach", "mozart", "josquin"):
+        ci = SMALL.composer_names().index(composer)
         source = candidate_scores(composer, SMALL, 0)[0]
         job = ScoreJob(composer, ci, 0, source, SMALL.max_segments)
         results = []
@@ -279,3 +281,50 @@ def test_no_warnings_from_a_clean_build_of_the_small_corpus(small_corpus_root):
         warnings.simplefilter("error")
         assert default_corpus(small=True, seed=0, n_jobs=2, progress=False) == Path(
             small_corpus_root)
+
+
+# -- works and composers --------------------------------------------------------
+
+
+def test_qualifying_composers_are_read_from_music21():
+    from baselines.data.works import composer_works, qualifying_composers
+
+    names = render.FULL.composer_names()
+    assert names == ("bach", "beethoven", "josquin", "monteverdi", "mozart", "palestrina")
+    assert qualifying_composers(max_file_bytes=render.FULL.max_file_bytes) == names
+    assert sorted(composer_works("haydn")) == ["Op. 1 No. 1", "Op. 74 No. 1"]
+    assert len(composer_works("mozart")) == 5
+
+
+def test_work_of_reads_catalogs():
+    from baselines.data.works import work_of
+
+    assert work_of("bach/bwv244.37.mxl") == work_of("bach/bwv244.10.mxl") == "BWV 244"
+    assert work_of("beethoven/opus18no1/movement2.mxl") == "Op. 18 No. 1"
+    assert work_of("beethoven/opus18no3.mxl") == "Op. 18 No. 3"
+    assert work_of("mozart/k458/movement4.mxl") == "K. 458"
+    assert work_of("monteverdi/madrigal.4.12.mxl") == "Madrigal 4.12"
+    # Palestrina: the humdrum parent-work record, not the file number.
+    assert work_of("palestrina/Agnus_01.krn") == "Missa De Beata Marie Virginis (III)"
+    assert work_of("palestrina/Agnus_I_01.krn") == "Missa Aeterna Christi munera"
+
+
+def test_candidates_take_one_movement_per_work_first():
+    from baselines.data.works import work_of
+
+    spec = CorpusSpec(name="t", composers=("mozart",), recordings_per_composer=4,
+                      segment_seconds=90.0, min_seconds=30.0, max_segments=2)
+    order = candidate_scores("mozart", spec, seed=0)
+    assert len(order) == 16 and len(set(order)) == 16
+    assert len({work_of(s) for s in order[:5]}) == 5
+    assert order != candidate_scores("mozart", spec, seed=1)
+
+
+def test_small_corpus_splits_by_work_and_caps_movements(small_corpus):
+    meta = small_corpus.metadata
+    for composer, rows in meta.groupby("composer"):
+        train = set(rows.loc[rows["split"] == "train", "catalog_name"])
+        test = set(rows.loc[rows["split"] == "test", "catalog_name"])
+        assert train and test and not train & test, composer
+    assert meta.groupby("source").size().max() <= render.SMALL.max_segments
+    assert render.FULL.max_segments == 2

@@ -187,7 +187,11 @@ def test_report_from_small_runs_of_the_learning_curve_command(small_corpus_root,
         row = dict(zip(columns, cells))
         data = json.loads((results / row["source"].strip("`")).read_text())
         assert row["model"] == data["model"]
-        assert row["composer accuracy"] == f"{data['metrics']['composer_accuracy']:.4f}"
+        m = data["metrics"]
+        assert row["composer accuracy"] == (f"{m['composer_accuracy']:.4f} "
+                                            f"[{m['composer_accuracy_ci_low']:.2f}, "
+                                            f"{m['composer_accuracy_ci_high']:.2f}]")
+        assert row["test groups"] == str(m["recording_accuracy_n_groups"])
         assert row["training windows"] == str(data["train_windows"])
     assert (results / "learning_curves_composer.png").exists()
     assert "From: " in text and "confusion_sgd-hinge.png" in text
@@ -228,3 +232,62 @@ def test_update_readme_without_markers_is_an_error(tmp_path):
     with pytest.raises(ValueError, match="no '<!-- results:begin -->'"):
         update_readme(readme, "## Task: x\n", source="results/README.md")
     assert readme.read_text() == "# no block\n"
+
+
+def test_intervals_group_counts_notes_and_ablation(tmp_path):
+    root = tmp_path / "results"
+    with_ci = {"composer_accuracy": 0.5, "composer_accuracy_ci_low": 0.41,
+               "composer_accuracy_ci_high": 0.6, "recording_accuracy": 0.55,
+               "recording_accuracy_ci_low": 0.4, "recording_accuracy_ci_high": 0.7,
+               "recording_accuracy_n_groups": 53}
+    _write_run(root, "logreg", model="logreg", features="stats", task="composer",
+               metrics=with_ci)
+    record = _write_run(root, "notes", model="notes", features="notes", task="composer",
+                        metrics=with_ci, confusion=False, per_instrument=False)
+    record["config"] = {"reference": "score-level, not an audio baseline"}
+    records.write_run(root / "notes", record)
+    for name, diff in (("stats-406", None), ("stats", 0.08)):
+        rec = _write_run(root, f"abl-{name}", model="logreg", features=name,
+                         task="composer", metrics=with_ci)
+        rec["config"] = {"ablation": "feature blocks", "ablation_reference": "stats-406"}
+        if diff is not None:
+            rec["metrics"].update(recording_accuracy_diff=diff,
+                                  recording_accuracy_diff_ci_low=-0.02,
+                                  recording_accuracy_diff_ci_high=0.19)
+        records.write_run(root / f"abl-{name}", rec)
+    text = report.render_report(root, plots=False)
+    composer = text.split("## Task: composer")[1].split("##")[0]
+    assert "| logreg | stats | 0.5000 [0.41, 0.60] |" in composer
+    assert "0.5500 [0.40, 0.70]" in composer and "| 53 |" in composer
+    assert "notes (reference: score-level, not an audio baseline)" in composer
+    assert "abl-" not in composer  # ablation rows have their own table
+    ablation = text.split("## Ablation: feature blocks")[1]
+    lines = [line for line in ablation.splitlines() if line.startswith("| stats")]
+    assert lines[0].startswith("| stats-406 |") and "| - |" in lines[0]
+    assert "+0.08 [-0.02, +0.19]" in lines[1]
+
+
+def test_paired_difference_with_the_cnn_on_the_same_windows(tmp_path):
+    root = tmp_path / "results"
+    windows = {"recording_ids": [1, 1, 2, 2, 3, 3, 4, 4], "starts": [0.0, 5.0] * 4,
+               "groups": ["w1", "w1", "w2", "w2", "w3", "w3", "w4", "w4"],
+               "y_true": [0, 0, 1, 1, 0, 0, 1, 1]}
+    metrics = {"composer_accuracy": 0.5, "composer_macro_f1": 0.5, "recording_accuracy": 0.5}
+    for name, model, y_pred in (("sgd", "sgd-hinge", [0, 0, 1, 1, 0, 0, 1, 0]),
+                                ("same", "knn", [0, 1, 1, 0, 0, 0, 0, 1]),
+                                ("cnn", "cnn-small", [0, 1, 1, 0, 0, 0, 0, 1])):
+        record = _write_run(root, name, model=model, features="spectrogram", task="composer",
+                            metrics=metrics)
+        record["detail"]["predictions"] = {**windows, "y_pred": y_pred}
+        records.write_run(root / name, record)
+    record = _write_run(root, "other", model="sgd-log", features="stats", task="composer",
+                        metrics=metrics)  # no predictions: nothing to pair
+    text = report.render_report(root, plots=False)
+    header = [line for line in text.splitlines() if line.startswith("| model |")][0]
+    assert "window accuracy minus cnn-small (paired)" in header
+    rows = {cells[0]: cells for _, cells in _table_rows(text)}
+    column = [c.strip() for c in header.strip("|").split("|")].index(
+        "window accuracy minus cnn-small (paired)")
+    assert rows["sgd-hinge"][column].startswith("+0.25 [")  # 7/8 - 5/8 correct
+    assert rows["knn"][column] == "+0.00 [+0.00, +0.00]"   # the same answers
+    assert rows["sgd-log"][column] == "-" and rows["cnn-small"][column] == "-"

@@ -132,6 +132,18 @@ def run_command(args, argv=None) -> int:
                          metric=headline, title=title)
     flat, detail = records.split_metrics(metrics)
     detail["seed"] = args.seed
+    predictions = result.get("predictions") or {}
+    if args.task == "composer" and "proba" in predictions:
+        # The held-out answers, so the report can pair the CNN with a
+        # classical model scored on the same windows.
+        from baselines.curve_cv import prediction_block
+
+        group_of = {r.id: r.group for r in dataset.test}
+        block = prediction_block(
+            eval_windows, [group_of[int(i)] for i in eval_windows.recording_ids],
+            predictions["y"], predictions["proba"].argmax(1))
+        if block is not None:
+            detail["predictions"] = block
     device_block = {DEVICE_KEYS[k]: v for k, v in timing.items() if k in DEVICE_KEYS}
     record = {
         "command": "cnn",

@@ -1,7 +1,7 @@
 """Frames of chord tracks: the per-frame representation and targets of each
 track, and frame units (a frame with context) drawn from them.
 
-A track's frames come from the disk cache (:func:`features.frames.corpus_frames`:
+A track's frames come from the disk cache (:func:`features.first_pass.corpus_frames`:
 one STFT or CQT per recording); its targets are the majmin class of each
 frame centre (:func:`~baselines.data.chord_labels.frame_labels`), ``-1``
 where the chord is outside the vocabulary (left out of training).
@@ -59,7 +59,7 @@ def track_frames(tracks, extractor, *, cache=None, n_jobs: int = 1, progress: bo
     -------
     list of TrackFrames, in the order of ``tracks``
     """
-    from features.frames import corpus_frames
+    from features.first_pass import corpus_frames
 
     tracks = list(tracks)
     frames = corpus_frames(extractor, tracks, cache=cache, n_jobs=n_jobs, progress=progress)

@@ -13,6 +13,19 @@ start_beat, end_beat, note_value``.  ``start_time`` and ``end_time`` are
 ``instrument`` is the **1-based** General MIDI program.  :meth:`Recording.notes`
 converts times to seconds.
 
+A recording's *group* (what must never straddle a split or a fold) is its
+*work*, the catalog entry its movement belongs to (:func:`work_key`): the
+composer plus the ``catalog_name`` column, normalised (``"Op. 18 No. 1"``
+and ``"OP18NO1"`` are one work), or the ``composition`` column where the
+catalog name is empty.  The catalog name is preferred because it is the
+standard identity of a work and is written the same way for every
+movement, while composition titles are free text: in the music21 scores
+the default corpus renders, a title is often the movement's own
+(``"Opus 59 no 1 movement 3"``) or a file name (``"op18_no1_mvmnt2_all"``),
+which would split one work into several groups and let its movements
+straddle the split.  The composer is part of the key so that two
+composers' ``Op. 1`` stay apart.
+
 Opening a corpus is cheap and lazy: it reads the metadata, lists the folders,
 reads each wav file's header and each label file's header line.  Audio is read
 only by :meth:`Recording.audio`, label rows only by :meth:`Recording.notes`.
@@ -41,6 +54,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import re
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -60,6 +74,7 @@ __all__ = [
     "MusicNetFormatError",
     "Recording",
     "SPLITS",
+    "work_key",
 ]
 
 METADATA_FILENAME = "musicnet_metadata.csv"
@@ -100,6 +115,35 @@ class MusicNetFormatError(ValueError):
 
 class CorpusWarning(UserWarning):
     """A recording was dropped from the corpus; the message says which, why."""
+
+
+def work_key(composer: str, catalog_name: str = "", composition: str = "") -> str:
+    """The work a recording belongs to: ``"<composer>: <catalog>"``.
+
+    Parameters
+    ----------
+    composer : str
+    catalog_name : str
+        Catalog entry (``"BWV1010"``, ``"Op. 18 No. 1"``); case, spaces,
+        dots and underscores are ignored.
+    composition : str
+        Used (as written, whitespace collapsed) where ``catalog_name`` is
+        empty.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> work_key("Beethoven", "Op. 18 No. 1") == work_key("Beethoven", "OP18NO1")
+    True
+    """
+    catalog = re.sub(r"[\s._-]+", "", catalog_name or "").upper()
+    if catalog:
+        return f"{composer.strip()}: {catalog}"
+    title = " ".join((composition or "").split())
+    return f"{composer.strip()}: {title}" if title else ""
 
 
 def _format_rows(rows: np.ndarray, limit: int = 10) -> str:
@@ -201,7 +245,11 @@ class Recording:
         Duration, from the wav file's header.
     audio_path, labels_path : Path
         The wav file and the label csv.
-    group : int
+    work : str
+        The work (catalog entry) the recording belongs to, from
+        :func:`work_key`; empty when the metadata names neither catalog
+        nor composition.
+    group : str
         (property) The split group, see :attr:`group`.
     """
 
@@ -213,12 +261,13 @@ class Recording:
     seconds: float
     audio_path: Path
     labels_path: Path
+    work: str = ""
 
     @property
-    def group(self) -> int:
-        """What must never fall on both sides of a split: for now the recording
-        itself (its id); grouping by work is a later change of this property."""
-        return self.id
+    def group(self) -> str:
+        """What must never straddle a split or fold: the work, or the
+        recording itself (``"recording <id>"``) when no work is known."""
+        return self.work or f"recording {self.id}"
 
     def notes(self) -> pd.DataFrame:
         """Parse and validate the label file.
@@ -466,6 +515,7 @@ class MusicNetCorpus:
                     seconds=info.frames / info.samplerate,
                     audio_path=audio_path,
                     labels_path=labels_path,
+                    work=work_key(composer, _text(row.catalog_name), _text(row.composition)),
                 )
             )
         return recordings

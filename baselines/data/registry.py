@@ -5,7 +5,8 @@ A *dataset* here is a named way to get a corpus folder and read it:
 - its ``kind``: the layout it reads (``"musicnet"``: wav + label csv +
   metadata csv); a task declares the kinds it can read;
 - its ``group``: what must never fall on both sides of a train/test split
-  (``"recording"`` for MusicNet-kind corpora for now; an album or an artist
+  (``"work"``, the catalog entry, for MusicNet-kind corpora: see
+  :func:`baselines.data.musicnet.work_key`; an album or an artist
   elsewhere); every item the reader yields has a ``group`` attribute;
 - ``open(root)``: the reader, returning a corpus whose items are mirdata-like
   (``id``, ``split`` or None, ``group``, ``seconds``, lazy ``audio(sr)``,
@@ -148,15 +149,15 @@ def _rendered_default(small):
 
 
 register_dataset(DatasetReader(
-    name="default", kind="musicnet", group="recording",
+    name="default", kind="musicnet", group="work",
     description="the default corpus, rendered from music21 scores on first use",
     open=_open_musicnet, default_root=_rendered_default(False)))
 register_dataset(DatasetReader(
-    name="small", kind="musicnet", group="recording",
+    name="small", kind="musicnet", group="work",
     description="the default corpus's test-sized version",
     open=_open_musicnet, default_root=_rendered_default(True)))
 register_dataset(DatasetReader(
-    name="musicnet", kind="musicnet", group="recording",
+    name="musicnet", kind="musicnet", group="work",
     description="a MusicNet-format folder, given by --root",
     open=_open_musicnet))
 

@@ -18,19 +18,27 @@ value ("Dotted Quarter").
 
 How recordings are made
 -----------------------
-Each composer's candidate scores (music21's corpus, in a seeded order) are
-parsed one after another; a score gives up to ``max_segments`` recordings,
-consecutive sections of at most ``segment_seconds`` each (so the nine Haydn
-quartet movements still give a full share), and sections shorter than
-``min_seconds`` are left out.  Every recording is orchestrated for one of
+The composers are those with at least ``min_works`` distinct works in
+music21's corpus (:func:`~baselines.data.works.qualifying_composers`: Bach,
+Beethoven, Josquin, Monteverdi, Mozart and Palestrina; Haydn has two works
+and is left out, since a class drawn from two works teaches those works, not
+a composer).  Each composer's candidate scores are taken work by work in a
+seeded round-robin (one movement of every work before a second movement of
+any), so the recordings spread over as many works as the corpus has; a
+score gives up to ``max_segments`` recordings (at most two per movement),
+consecutive sections of at most ``segment_seconds`` each, and sections
+shorter than ``min_seconds`` are left out; the first section of every
+movement is kept before any second section, so a composer with enough
+movements gets one recording per movement.  Every recording is orchestrated for one of
 :data:`~baselines.data.ensembles.ENSEMBLES`, taken in turn from a seeded order
 of its composer's own (:func:`draw_ensemble`): each ensemble is about equally
 common for every composer, so a model has to recognise a composer from the
 music rather than from the timbre.  Scores that music21 cannot read are
 skipped with a :class:`ScoreWarning`, and more candidates are taken until
 every composer has its share.  About ``test_fraction`` of each composer's
-recordings go to ``test_*``, chosen by score (sections of one movement never
-straddle the split), at least one score per composer.
+recordings go to ``test_*``, chosen by work (no work straddles the split:
+the ``catalog_name`` column names it, see
+:func:`~baselines.data.works.work_of`), at least one work per composer.
 
 Builds are deterministic (same seed and :data:`BUILDER_VERSION`: the same
 metadata and label files, byte for byte) and resumable: each score's
@@ -52,12 +60,13 @@ import random
 import re
 import shutil
 import warnings
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from .ensembles import ENSEMBLES
 from .musicnet import LABEL_COLUMNS, METADATA_COLUMNS, METADATA_FILENAME
 from .musicnet import LABEL_SAMPLE_RATE as LABEL_SR
+from .works import composer_works, qualifying_composers, work_of
 
 __all__ = [
     "BUILDER_VERSION",
@@ -73,7 +82,7 @@ __all__ = [
 ]
 
 #: Bump when a change alters what a build writes; it keys the cache folder.
-BUILDER_VERSION = 4
+BUILDER_VERSION = 5
 
 AUDIO_SR = 22050
 COMPLETE_MARKER = ".complete"
@@ -95,57 +104,64 @@ class CorpusSpec:
     ----------
     name : str
         ``"full"`` or ``"small"``; part of the cache folder's name.
-    composers : tuple of str
-        music21 corpus composer names.
+    composers : tuple of str or None
+        music21 corpus composer names; ``None``: every composer with at least
+        ``min_works`` works (:meth:`composer_names`).
     recordings_per_composer : int
     segment_seconds, min_seconds : float
         Longest and shortest section of a score kept as a recording.
     max_segments : int
-        Most recordings taken from one score.
-    expected_segments : dict
-        Guess of recordings per score, by composer (default 2), used only to
-        decide how many scores to parse in the first round.
+        Most recordings taken from one score.  First sections of every
+        movement are kept before any second section, so a composer with at
+        least ``recordings_per_composer`` movements gets one recording each.
     smallest_first : bool
         Draw candidates among the smallest files (fast to parse).
     max_file_bytes : int
         Skip bigger files (whole quartets that take many seconds to parse).
     test_fraction : float
+    min_works : int
+        Fewest distinct works a composer needs to be a class.
     """
 
     name: str
-    composers: tuple[str, ...]
+    composers: tuple[str, ...] | None
     recordings_per_composer: int
     segment_seconds: float
     min_seconds: float
     max_segments: int
-    expected_segments: dict = field(default_factory=dict)
     smallest_first: bool = False
     max_file_bytes: int = 250_000
     test_fraction: float = 0.22
+    min_works: int = 5
+
+    def composer_names(self) -> tuple[str, ...]:
+        """The composers a build renders, in class order."""
+        if self.composers is not None:
+            return tuple(self.composers)
+        return qualifying_composers(self.min_works, max_file_bytes=self.max_file_bytes)
 
 
-_COMPOSERS = ("bach", "beethoven", "haydn", "mozart", "monteverdi", "palestrina")
-
-#: The default corpus: 6 composers x 16 recordings of up to 90 s.
+#: The default corpus: every composer with at least 5 works x 16 recordings
+#: of up to 90 s, at most two per movement.
 FULL = CorpusSpec(
     name="full",
-    composers=_COMPOSERS,
+    composers=None,
     recordings_per_composer=16,
     segment_seconds=90.0,
-    min_seconds=30.0,
-    max_segments=3,
-    expected_segments={"bach": 1, "monteverdi": 1, "palestrina": 1},
+    # 20 s keeps Mozart's K. 545 exposition (21 s), his fifth work: every
+    # composer then has at least five works, enough for 5-fold grouped CV.
+    min_seconds=20.0,
+    max_segments=2,
 )
 
-#: The small corpus for tests: 6 composers x 6 recordings of up to 20 s.
+#: The small corpus for tests: the same composers x 6 recordings of up to 20 s.
 SMALL = CorpusSpec(
     name="small",
-    composers=_COMPOSERS,
+    composers=None,
     recordings_per_composer=6,
     segment_seconds=20.0,
     min_seconds=10.0,
     max_segments=1,
-    expected_segments={c: 1 for c in _COMPOSERS},
     smallest_first=True,
 )
 
@@ -171,35 +187,41 @@ def corpus_folder_name(*, small: bool = False, seed: int = 0) -> str:
 
 
 def _corpus_root() -> Path:
-    import music21
+    from .works import corpus_root
 
-    return Path(music21.__file__).parent / "corpus"
+    return corpus_root()
 
 
 def candidate_scores(composer: str, spec: CorpusSpec, seed: int) -> list[str]:
     """Candidate score paths of a composer, relative to music21's corpus, in
-    the seeded order a build tries them."""
-    from music21 import corpus
+    the seeded order a build tries them.
 
+    Works are shuffled, and so are the movements of each work; candidates
+    then take one movement of every work in turn (a round-robin), so the
+    first recordings come from as many different works as there are.  With
+    ``spec.smallest_first`` each work offers its smallest files first and
+    only the ``3 * recordings_per_composer`` works with the smallest files
+    are used (fast to parse, for the small test corpus).
+    """
     root = _corpus_root()
-    paths = sorted({Path(p).relative_to(root).as_posix() for p in corpus.getComposer(composer)})
-    have = set(paths)
-    keep = []
-    for rel in paths:
-        stem, ext = rel.rsplit(".", 1)
-        if ext not in ("mxl", "xml", "musicxml", "krn"):
-            continue  # .rntxt files are harmonic analyses, not music
-        if ext == "krn" and f"{stem}.mxl" in have:
-            continue  # the same piece twice
-        if (root / rel).stat().st_size > spec.max_file_bytes:
-            continue
-        keep.append(rel)
+    works = composer_works(composer, root=root, max_file_bytes=spec.max_file_bytes)
     rng = random.Random(f"candidates-{seed}-{composer}")
+    names = sorted(works)
+    queues = {}
+    for name in names:
+        movements = sorted(works[name])
+        rng.shuffle(movements)
+        if spec.smallest_first:
+            movements.sort(key=lambda rel: (root / rel).stat().st_size)
+        queues[name] = movements
     if spec.smallest_first:
-        keep.sort(key=lambda rel: ((root / rel).stat().st_size, rel))
-        keep = keep[: 3 * spec.recordings_per_composer]
-    rng.shuffle(keep)
-    return keep[:999]  # ids leave room for 999 candidates per composer
+        names.sort(key=lambda w: ((root / queues[w][0]).stat().st_size, w))
+        names = names[: 3 * spec.recordings_per_composer]
+    rng.shuffle(names)
+    order = []
+    for depth in range(max((len(q) for q in queues.values()), default=0)):
+        order.extend(queues[w][depth] for w in names if depth < len(queues[w]))
+    return order[:999]  # ids leave room for 999 candidates per composer
 
 
 def recording_id(composer_index: int, candidate_index: int, segment: int) -> int:
@@ -335,9 +357,9 @@ def _segments(parsed, spec_segment: float, min_seconds: float, max_segments: int
 
 
 def _describe(source: str, title: str):
-    """composition, movement and catalog name from a corpus path."""
+    """composition, movement and catalog name (the work) from a corpus path."""
     pieces = source.rsplit(".", 1)[0].split("/")[1:]  # drop the composer folder
-    catalog = pieces[0].upper() if len(pieces) > 1 else pieces[-1].upper()
+    catalog = work_of(source, root=_corpus_root())
     title = " ".join(title.split())
     if re.search(r"\.(mxl|xml|musicxml|krn)$", title, re.I):
         title = ""  # music21 fills in the file name when a score has no title
@@ -436,11 +458,18 @@ def _run_jobs(jobs, staging, spec, seed, n_jobs, bar):
     return results
 
 
+def _keep(recordings: list[dict], target: int) -> list[dict]:
+    """The first ``target`` recordings, first sections of every movement
+    before any second section (ids end in the section number)."""
+    order = sorted(recordings, key=lambda rec: (rec["id"] % 10, rec["id"]))
+    return sorted(order[:target], key=lambda rec: rec["id"])
+
+
 def _split(recordings: list[dict], spec: CorpusSpec, seed: int, composer: str) -> set[int]:
-    """Ids of a composer's test recordings, chosen score by score."""
+    """Ids of a composer's test recordings, chosen work by work."""
     groups: dict[str, list[int]] = {}
     for rec in recordings:
-        groups.setdefault(rec["source"], []).append(rec["id"])
+        groups.setdefault(rec["catalog_name"], []).append(rec["id"])
     if len(groups) < 2:
         return set()
     order = sorted(groups)
@@ -502,24 +531,25 @@ def _build(root: Path, spec: CorpusSpec, seed: int, n_jobs: int, progress: bool)
     for path in staging.glob("*.tmp-*"):
         path.unlink()  # debris of an interrupted build
 
-    candidates = {c: candidate_scores(c, spec, seed) for c in spec.composers}
-    next_candidate = {c: 0 for c in spec.composers}
+    composers = spec.composer_names()
+    candidates = {c: candidate_scores(c, spec, seed) for c in composers}
+    next_candidate = {c: 0 for c in composers}
     results: dict[str, dict] = {}
-    kept: dict[str, list[dict]] = {c: [] for c in spec.composers}
+    kept: dict[str, list[dict]] = {c: [] for c in composers}
     target = spec.recordings_per_composer
     bar = tqdm(total=0, unit="score", desc="rendering corpus", disable=not progress)
     try:
         while True:
             jobs = []
-            for ci, composer in enumerate(spec.composers):
-                deficit = target - len(kept[composer])
+            for ci, composer in enumerate(composers):
+                tried = [results[j] for j in results if j.startswith(f"{composer}-")]
+                # Enough scores for one recording per movement where the
+                # composer has that many: more works and movements, fewer
+                # second sections of one movement.
+                deficit = target - sum(1 for r in tried if r["recordings"])
                 if deficit <= 0:
                     continue
-                tried = [results[j] for j in results if j.startswith(f"{composer}-")]
-                per_score = (
-                    sum(len(r["recordings"]) for r in tried) / len(tried) if tried else
-                    spec.expected_segments.get(composer, 2)
-                )
+                per_score = sum(1 for r in tried if r["recordings"]) / len(tried) if tried else 1
                 n_scores = math.ceil(deficit / max(per_score, 0.5))
                 while n_scores > 0 and next_candidate[composer] < len(candidates[composer]):
                     i = next_candidate[composer]
@@ -532,11 +562,11 @@ def _build(root: Path, spec: CorpusSpec, seed: int, n_jobs: int, progress: bool)
             bar.total += len(jobs)
             bar.refresh()
             results.update(_run_jobs(jobs, staging, spec, seed, n_jobs, bar))
-            for composer in spec.composers:
+            for composer in composers:
                 recs = []
                 for key in sorted(k for k in results if k.startswith(f"{composer}-")):
                     recs.extend(results[key]["recordings"])
-                kept[composer] = recs[:target]
+                kept[composer] = _keep(recs, target)
     finally:
         bar.close()
 
@@ -545,7 +575,7 @@ def _build(root: Path, spec: CorpusSpec, seed: int, n_jobs: int, progress: bool)
             source = results[key]["job"]["source"]
             warnings.warn(f"skipped score {source}: {results[key]['error']}", ScoreWarning,
                           stacklevel=2)
-    for composer in spec.composers:
+    for composer in composers:
         if len(kept[composer]) < target:
             warnings.warn(
                 f"composer {composer}: only {len(kept[composer])} of {target} recordings "
@@ -557,7 +587,7 @@ def _finalise(root: Path, staging: Path, kept, spec: CorpusSpec, seed: int) -> N
     for sub in ("train_data", "train_labels", "test_data", "test_labels"):
         (root / sub).mkdir(exist_ok=True)
     rows = []
-    for composer in spec.composers:
+    for composer in kept:
         test_ids = _split(kept[composer], spec, seed, composer)
         for rec in kept[composer]:
             split = "test" if rec["id"] in test_ids else "train"

@@ -202,9 +202,18 @@ def parse_score(path: str | Path, *, number: int | None = None) -> ParsedScore:
     from music21 import converter, stream
 
     score = converter.parse(str(path)) if number is None else converter.parse(str(path), number=number)
+    parts = None
     if isinstance(score, stream.Opus):
-        score = score.scores[0]
-    flat_parts = [p.flatten() for p in (list(score.parts) or [score])]
+        scores = list(score.scores)
+        titles = {(s.metadata.title if s.metadata is not None else None) for s in scores}
+        if len(scores) > 1 and len(titles) == 1 and all(len(s.parts) <= 1 for s in scores):
+            # Multi-voice ABC (Josquin's chansons): one tune per voice, all
+            # under the piece's title; they are the parts of one score.
+            parts = [(list(s.parts) or [s])[0] for s in scores]
+        score = scores[0]
+    if parts is None:
+        parts = list(score.parts) or [score]
+    flat_parts = [p.flatten() for p in parts]
     notes = tuple(n for n in (_part_notes(f) for f in flat_parts) if n)
     if not notes:
         raise ValueError(f"score {path} has no pitched notes")

@@ -1,6 +1,7 @@
 """A plain-text summary of a MusicNet-format corpus.
 
-Per composer and split: recordings, minutes of audio and the number of
+Per composer: works (the groups that never straddle a split), movements,
+and per split recordings, minutes of audio and the number of
 non-overlapping 5-second windows (``floor(seconds / 5)`` per recording); then
 how many recordings use each instrument.
 """
@@ -8,11 +9,25 @@ how many recordings use each instrument.
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 
 __all__ = ["summarize", "summarize_folder"]
 
 _WINDOW_SECONDS = 5.0
+# The renderer appends the section of a long movement ("movement3, 90-180 s").
+_SECTION = re.compile(r"(?:,\s*)?\d+-\d+ s$")
+
+
+def _movements(corpus) -> dict[str, set]:
+    """Composer -> distinct (work, composition, movement) of its recordings."""
+    rows = corpus.metadata.set_index("id")
+    out: dict[str, set] = {}
+    for rec in corpus.recordings:
+        movement = str(rows.at[rec.id, "movement"]) if rec.id in rows.index else ""
+        movement = _SECTION.sub("", "" if movement == "nan" else movement).strip()
+        out.setdefault(rec.composer, set()).add((rec.group, rec.composition, movement))
+    return out
 
 
 def summarize(corpus, *, window_seconds: float = _WINDOW_SECONDS) -> str:
@@ -46,12 +61,17 @@ def summarize(corpus, *, window_seconds: float = _WINDOW_SECONDS) -> str:
             instruments[program] += 1
 
     composers = sorted({c for c, _ in counts})
-    header = ["composer"] + [f"{s} {what}" for s in splits for what in ("rec", "min", "win")]
+    works: dict[str, set] = {}
+    for rec in corpus.recordings:
+        works.setdefault(rec.composer, set()).add(rec.group)
+    movements = _movements(corpus)
+    header = ["composer", "works", "mvts"]
+    header += [f"{s} {what}" for s in splits for what in ("rec", "min", "win")]
     header += ["total rec", "total min", "total win"]
     rows = []
     totals = {s: [0, 0.0, 0] for s in splits + ("all",)}
     for composer in composers:
-        cells = [composer]
+        cells = [composer, str(len(works[composer])), str(len(movements[composer]))]
         total = [0, 0.0, 0]
         for split in splits:
             n, minutes, windows = counts.get((composer, split), [0, 0.0, 0])
@@ -62,7 +82,8 @@ def summarize(corpus, *, window_seconds: float = _WINDOW_SECONDS) -> str:
                 acc[2] += windows
         cells += [str(total[0]), f"{total[1]:.1f}", str(total[2])]
         rows.append(cells)
-    cells = ["all"]
+    cells = ["all", str(sum(len(w) for w in works.values())),
+             str(sum(len(m) for m in movements.values()))]
     for key in splits + ("all",):
         n, minutes, windows = totals[key]
         cells += [str(n), f"{minutes:.1f}", str(windows)]

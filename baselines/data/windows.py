@@ -534,15 +534,16 @@ def split_recordings(
     random_state=0,
     use_official: bool = True,
 ) -> tuple[tuple[Recording, ...], tuple[Recording, ...]]:
-    """Split recordings (never windows) into train and test.
+    """Split recordings (never windows, never a work) into train and test.
 
     Parameters
     ----------
     recordings : sequence of Recording
     test_size : float in (0, 1)
         Share of each composer's recordings put in the test set (at least
-        one, and at least one left for training).  Ignored for the official
-        split.
+        one, and at least one left for training), taken work by work
+        (``Recording.group``): no work is on both sides.  Ignored for the
+        official split.
     random_state : int, None, np.random.RandomState or np.random.Generator
     use_official : bool
         Use MusicNet's own ``train``/``test`` folders when the recordings
@@ -558,7 +559,7 @@ def split_recordings(
     ------
     ValueError
         If ``test_size`` is not in (0, 1), or (stratified split) a composer
-        has fewer than two recordings, naming it.
+        has fewer than two recordings or only one work, naming it.
     """
     recordings = sorted(recordings, key=lambda r: r.id)
     ids = [r.id for r in recordings]
@@ -584,11 +585,28 @@ def split_recordings(
         )
     train, test = [], []
     for composer in sorted(by_composer):
-        group = by_composer[composer]
-        n_test = min(max(1, int(round(test_size * len(group)))), len(group) - 1)
-        order = rng.permutation(len(group))
-        test.extend(group[i] for i in order[:n_test])
-        train.extend(group[i] for i in order[n_test:])
+        # Whole works (Recording.group) go to one side: movements of one work
+        # on both sides would test a model on what it trained on.
+        works: dict[str, list[Recording]] = {}
+        for recording in by_composer[composer]:
+            works.setdefault(recording.group, []).append(recording)
+        if len(works) < 2:
+            raise ValueError(
+                f"composer {composer} has {len(by_composer[composer])} recordings but only "
+                f"one work ({next(iter(works))!r}); a split by work needs two")
+        blocks = list(works.values())
+        n = len(by_composer[composer])
+        n_test = min(max(1, int(round(test_size * n))), n - 1)
+        taken = []
+        for i in rng.permutation(len(blocks)):
+            if not taken or sum(len(b) for b in taken) + len(blocks[i]) <= n_test:
+                taken.append(blocks[i])
+            if sum(len(b) for b in taken) >= n_test:
+                break
+        if len(taken) == len(blocks):
+            taken = taken[:1]  # leave a work for training
+        test.extend(r for b in taken for r in b)
+        train.extend(r for b in blocks if not any(b is t for t in taken) for r in b)
     return (
         tuple(sorted(train, key=lambda r: r.id)),
         tuple(sorted(test, key=lambda r: r.id)),

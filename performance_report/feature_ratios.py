@@ -10,7 +10,7 @@ ratios, not absolute times).
     and from a corpus 4x larger (memory-mapped frames: the peak follows the
     batch, not the corpus).
 
-Run: ``python -m benchmarks.feature_ratios [--root MUSICNET_ROOT]``.
+Run: ``python -m performance_report.feature_ratios [--root MUSICNET_ROOT]``.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 ``make test`` runs this after pytest::
 
-    python -m benchmarks.check [--profile fast] [--bench REGEX]
+    python -m performance_report.asv_check [--profile fast] [--bench REGEX]
 
 It registers a machine non-interactively (``asv machine --yes``), then runs
 ``asv run --python=same --quick --show-stderr`` in the existing environment
@@ -89,7 +89,7 @@ def main(argv=None) -> int:
 
     rc, _ = asv("machine", "--yes", "--machine", args.machine, env=env, echo=False)
     if rc != 0:
-        print(f"benchmarks.check: `asv machine --yes` failed (exit {rc})", file=sys.stderr)
+        print(f"asv_check: `asv machine --yes` failed (exit {rc})", file=sys.stderr)
         return 1
     # forkserver: the suite (and librosa, ~4 s) is imported once, not once
     # per benchmark and parameter combination as with the default spawn.
@@ -102,17 +102,17 @@ def main(argv=None) -> int:
     failed = failures(output)
     ran = benchmarks_ran(output)
     if failed:
-        print(f"\nbenchmarks.check: {len(failed)} benchmark(s) failed:", file=sys.stderr)
+        print(f"\nasv_check: {len(failed)} benchmark(s) failed:", file=sys.stderr)
         for name in failed:
             print(f"  {name}", file=sys.stderr)
         return 1
     if rc != 0:
-        print(f"\nbenchmarks.check: asv run exited {rc}", file=sys.stderr)
+        print(f"\nasv_check: asv run exited {rc}", file=sys.stderr)
         return 1
     if ran == 0:
-        print("\nbenchmarks.check: asv ran no benchmark", file=sys.stderr)
+        print("\nasv_check: asv ran no benchmark", file=sys.stderr)
         return 1
-    print(f"\nbenchmarks.check: {ran} benchmarks ran in the "
+    print(f"\nasv_check: {ran} benchmarks ran in the "
           f"{args.profile} profile, none failed")
     return 0
 

@@ -1,6 +1,6 @@
 """The performance report: the comparisons that matter, side by side, in one run.
 
-``python -m benchmarks.report [--profile regular] [--output results/performance.md]``
+``python -m performance_report [--profile regular] [--output results/performance.md]``
 
 Every figure is a ratio (or an exponent) of two measurements taken in this
 one process, minutes apart, on the same data, with one BLAS thread and CPU
@@ -40,10 +40,7 @@ WINDOWS_PER_RECORDING = 4  # benchmarks.common.WINDOWS_PER_RECORDING, checked in
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUTPUT = ROOT / "results" / "performance.md"
 
-TARGET_FRAMES_VS_LIBROSA = 20.0
-TARGET_FIRST_PASS_FRACTION = 0.5
-TARGET_MEMORY_GROWTH = 0.10
-TARGET_KNN_PREDICT_EXPONENT = 1.0
+from performance_report.page import render, summary_rows  # noqa: E402,F401
 
 
 def _log(message: str) -> None:
@@ -165,47 +162,11 @@ def epoch_vs_librosa(profile, repeat: int) -> dict:
     return result
 
 
-def first_pass(profile, repeat: int, feature_set: str = "stats") -> dict:
-    """The shared-STFT first pass against a bare FFT of the same frames.
-
-    The features team's measurement (``benchmarks.feature_ratios.first_pass``:
-    best of three; the floor is ``scipy.fft.rfft`` of frames already cut and
-    windowed) on the first recordings of the profile's corpus.
-    """
-    from benchmarks.common import extractor_rate, load_corpus
-    from benchmarks.feature_ratios import first_pass as shared_vs_floor
-    from features.registry import make_extractor
-
-    corpus = load_corpus(profile)
-    extractor = make_extractor(feature_set)
-    sr, _ = extractor_rate(extractor)
-    target_seconds = 60.0 if profile.name == "fast" else 240.0
-    audio, total = [], 0.0
-    for recording in corpus.recordings:
-        y = recording.audio(sr=sr)
-        audio.append(y)
-        total += len(y) / sr
-        if total >= target_seconds:
-            break
-    shared_vs_floor(audio[:1], [extractor])  # filterbanks, FFT plans
-    shared, floor = shared_vs_floor(audio, [extractor])
-    result = {
-        "features": feature_set,
-        "audio_seconds": total,
-        "recordings": len(audio),
-        "shared_realtime": shared,
-        "fft_realtime": floor,
-        "fraction": shared / floor,
-    }
-    _log(f"first pass: {result['fraction']:.2f} of the bare FFT's rate")
-    return result
-
-
 def combined_epoch(profile) -> dict:
     """The features team's epoch: MFCC + chroma + log-mel of random windows,
     from cached frames against librosa's three default calls per window
-    (``benchmarks.feature_ratios``), on the profile's corpus."""
-    from benchmarks import feature_ratios as fr
+    (``performance_report.feature_ratios``), on the profile's corpus."""
+    from performance_report import feature_ratios as fr
     from benchmarks.common import SEED, load_corpus
     from features.frames import cached_recording_frames
 
@@ -250,6 +211,7 @@ def models(profile, repeat: int) -> list[dict]:
             start = time.process_time()
             fitted = bm.build(name).fit(X, y)  # warm-up, and the model to score
             first_s = time.process_time() - start
+            row[f"passes_{n}"] = bm.fit_passes(fitted)
             # A fit of seconds needs no warm-up: its first run is a sample.
             fit_s = first_s if first_s > 5.0 else measure(
                 lambda: bm.build(name).fit(X, y), repeat=repeat, budget=30.0)
@@ -268,6 +230,10 @@ def models(profile, repeat: int) -> list[dict]:
                 f"predict_s_{n}": predict_s,
             })
         row["fit_exponent"] = exponent(row[f"fit_s_{small}"], row[f"fit_s_{large}"])
+        # Models that iterate to convergence (SGD's fit: tol=1e-3) make more
+        # passes over more data: the cost of one pass grows apart from that.
+        row["per_pass_exponent"] = exponent(row[f"fit_s_{small}"] / row[f"passes_{small}"],
+                                            row[f"fit_s_{large}"] / row[f"passes_{large}"])
         row["predict_exponent"] = exponent(row[f"predict_s_{small}"], row[f"predict_s_{large}"])
         rows.append(row)
         _log(f"model {name}: fit x{row['fit_exponent']:.2f}, "
@@ -284,23 +250,15 @@ def streaming_memory(profile, models_to_run=("sgd-hinge",), factors=(1, 4)) -> l
     epoch already spans two mini-batches, so a batch never grows with it.
     """
     from baselines import models as registry
-    from baselines import streaming
     from benchmarks import bench_streaming as bs
-    from performance_report.streaming_memory import measure_epoch_memory, repeated_recordings
+    from performance_report.streaming_memory import measure_epoch_memory
 
-    train, extractor, composers, programs = bs.streaming_setup()
+    setup = bs.streaming_setup()
+    train, extractor, composers, programs = setup
     bs.warm_frame_cache(train, extractor)
-    step = 10 ** len(str(max(r.id for r in train)))
-    batch_size = 200 if profile.name == "fast" else 1000
-    windows_per_recording = -(-2 * batch_size // len(train))
 
     def sampler_for(factor):
-        recordings = repeated_recordings(train, factor, id_step=step)
-        return streaming.StreamingSampler(
-            recordings, extractor, composers=composers, programs=programs,
-            windows_per_recording=windows_per_recording, strategy="none",
-            batch_size=batch_size, random_state=0,
-        )
+        return bs.growth_sampler(*setup, factor)
 
     classes = registry.output_classes(bs.TASK, len(composers), len(programs))
     rows = []
@@ -317,8 +275,8 @@ def streaming_memory(profile, models_to_run=("sgd-hinge",), factors=(1, 4)) -> l
                                           encode=partial(registry.encode_targets, bs.TASK))
             result["seconds"] = time.process_time() - start
             result.update({"model": model_name, "factor": factor,
-                           "batch_size": batch_size,
-                           "windows_per_recording": windows_per_recording})
+                           "batch_size": sampler.batch_size,
+                           "windows_per_recording": sampler.windows_per_recording})
             rows.append(result)
             _log(f"streaming {model_name} x{factor}: {result['peak_mb']:.1f} MB")
     return rows
@@ -328,235 +286,13 @@ def streaming_memory(profile, models_to_run=("sgd-hinge",), factors=(1, 4)) -> l
 # The page
 
 
-def _verdict(ok: bool) -> str:
-    return "pass" if ok else "**short**"
-
-
-def _versions() -> str:
-    import joblib
-    import librosa
-    import scipy
-    import sklearn
-
-    return (f"Python {platform.python_version()}, numpy {np.__version__}, "
-            f"scipy {scipy.__version__}, scikit-learn {sklearn.__version__}, "
-            f"librosa {librosa.__version__}, joblib {joblib.__version__}")
-
-
-def _machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    memory = ""
-    try:
-        import psutil
-
-        memory = f", {psutil.virtual_memory().total / 2**30:.0f} GiB RAM"
-    except ImportError:
-        pass
-    return f"{platform.system()} {platform.release()}, {cpu}, {os.cpu_count()} CPUs{memory}"
-
-
-def summary_rows(results: dict) -> list[tuple[str, str, str, str]]:
-    """``(figure, measured, target, verdict)`` rows of the headline table."""
-    rows = []
-
-    def speed_row(label, ratio):
-        rows.append((f"{label}: cached frames vs per-window librosa", f"{ratio:,.1f}x",
-                     f">= {TARGET_FRAMES_VS_LIBROSA:.0f}x",
-                     _verdict(ratio >= TARGET_FRAMES_VS_LIBROSA)))
-
-    epoch = results.get("epoch")
-    if epoch:
-        speed_row(f"epoch of random windows (`{epoch['features']}`, {epoch['windows']} "
-                  "windows)", epoch["ratio"])
-    combined = results.get("combined")
-    if combined:
-        speed_row(f"epoch of random windows (MFCC + chroma + log-mel, {combined['windows']} "
-                  "windows, `feature_ratios` workload)", combined["ratio"])
-    for r in results.get("features", []):
-        speed_row(f"`{r['features']}` windows ({r['windows']}, {WINDOWS_PER_RECORDING} per "
-                  "recording)", r["frames_vs_librosa"])
-    fp = results.get("first_pass")
-    if fp:
-        rows.append((
-            f"first pass, `{fp['features']}`: shared-STFT frames vs bare FFT of the same frames",
-            f"{fp['fraction']:.2f} of the floor", f">= {TARGET_FIRST_PASS_FRACTION:.1f}",
-            _verdict(fp["fraction"] >= TARGET_FIRST_PASS_FRACTION),
-        ))
-    memory = results.get("streaming", [])
-    for model_name in dict.fromkeys(r["model"] for r in memory):
-        by_factor = {r["factor"]: r for r in memory if r["model"] == model_name}
-        if 1 in by_factor and 4 in by_factor:
-            growth = by_factor[4]["peak_mb"] / by_factor[1]["peak_mb"] - 1
-            rows.append((
-                f"streaming `{model_name}` epoch peak memory, corpus x4 vs x1",
-                f"{growth:+.1%} ({by_factor[1]['peak_mb']:.1f} -> "
-                f"{by_factor[4]['peak_mb']:.1f} MB)",
-                f"<= +{TARGET_MEMORY_GROWTH:.0%}",
-                _verdict(growth <= TARGET_MEMORY_GROWTH),
-            ))
-    for r in results.get("models", []):
-        if r["model"] == "knn":
-            k = r["predict_exponent"]
-            rows.append((
-                "KNN predict cost per window vs training size (exponent, 4x data)",
-                f"{k:.2f}", f"<= {TARGET_KNN_PREDICT_EXPONENT:.1f}",
-                _verdict(k <= TARGET_KNN_PREDICT_EXPONENT),
-            ))
-    return rows
-
-
-def render(results: dict, *, profile, command: str, seed: int, wall_seconds: float) -> str:
-    small, large = profile.train_sizes
-    lines = [
-        "# Performance report",
-        "",
-        f"Made by `{command}` on {results['date']} "
-        f"(profile `{profile.name}`, seed {seed}, {wall_seconds / 60:.1f} min).",
-        "Every figure is a ratio or an exponent of two measurements taken in that one",
-        "run, in one process, on the same data: medians of CPU time",
-        "(`time.process_time`), one BLAS thread, float32.  The absolute times below",
-        "are there to read the ratios by; they vary up to 3x between runs on this",
-        "kind of machine.",
-        "",
-        f"- Machine: {_machine()}",
-        f"- Versions: {_versions()}",
-        f"- Corpus: the {profile.corpus} rendered corpus"
-        + (f" x{profile.corpus_copies}" if profile.corpus_copies > 1 else ""),
-        "",
-        "## Targets",
-        "",
-        "| figure | measured | target | result |",
-        "|---|---|---|---|",
-    ]
-    for figure, measured, target, verdict in summary_rows(results):
-        lines.append(f"| {figure} | {measured} | {target} | {verdict} |")
-
-    epoch = results.get("epoch")
-    if epoch:
-        lines += [
-            "",
-            "## One streaming epoch",
-            "",
-            f"{epoch['windows']} fresh balanced windows ({epoch['audio_seconds']:.0f} s of "
-            f"audio) of the training recordings, `{epoch['features']}` features: a whole "
-            f"`StreamingSampler` epoch from the frame cache at "
-            f"{epoch['frames_realtime']:,.0f}x realtime; librosa's own calls on each of "
-            f"the same windows at {epoch['librosa_realtime']:,.0f}x realtime "
-            f"({epoch['ratio']:,.1f}x).",
-        ]
-    combined = results.get("combined")
-    if combined:
-        lines += [
-            "",
-            f"MFCC + chroma + log-mel together ({combined['windows']} random windows of "
-            f"{combined['recordings']} recordings, `benchmarks.feature_ratios`' epoch, "
-            "best of three): from cached frames at "
-            f"{combined['frames_realtime']:,.0f}x realtime; librosa's `mfcc`, "
-            "`chroma_stft` and `melspectrogram` defaults on each window at "
-            f"{combined['librosa_realtime']:,.0f}x realtime ({combined['ratio']:,.1f}x).",
-        ]
-    if results.get("features"):
-        rows = results["features"]
-        lines += [
-            "",
-            "## Feature extraction, seconds of audio per CPU second (x realtime)",
-            "",
-            f"The asv suite's workload: {rows[0]['windows']} random windows of 5 s per call, "
-            f"{WINDOWS_PER_RECORDING} from each recording.  `librosa`: librosa's",
-            "own calls on each window; `transform`: the extractor's sklearn door (one",
-            "shared STFT per window); `frames`: sliced from the recordings' cached",
-            "frames (memory-mapped frame cache).",
-            "",
-            "| features | librosa | transform | frames | frames / librosa | transform / librosa |",
-            "|---|---:|---:|---:|---:|---:|",
-        ]
-        for r in rows:
-            lines.append(
-                f"| `{r['features']}` | {r['librosa_realtime']:,.0f} | "
-                f"{r['transform_realtime']:,.0f} | {r['frames_realtime']:,.0f} | "
-                f"{r['frames_vs_librosa']:,.1f}x | {r['transform_vs_librosa']:,.1f}x |"
-            )
-    fp = results.get("first_pass")
-    if fp:
-        lines += [
-            "",
-            "## First pass over the corpus",
-            "",
-            f"{fp['recordings']} recordings, {fp['audio_seconds']:.0f} s of audio: "
-            f"`recording_frames` of `{fp['features']}` (one STFT, then its derived "
-            f"frames) at {fp['shared_realtime']:,.0f}x realtime; a bare `scipy.fft.rfft` "
-            f"of the same frames, already cut and windowed, at {fp['fft_realtime']:,.0f}x "
-            f"realtime ({fp['fraction']:.2f} of the floor; best of three, "
-            "`benchmarks.feature_ratios.first_pass`).",
-        ]
-    if results.get("models"):
-        lines += [
-            "",
-            f"## Models (joint task: composer + instruments), {small} and {large} "
-            "training windows",
-            "",
-            f"Features: `{results.get('model_features', '?')}` "
-            f"({results['models'][0]['features']} per window).  Seconds per 1,000 "
-            "windows (fit: training windows; predict: held-out windows); peak: "
-            "memory allocated during `fit` (tracemalloc); exponent `k` in "
-            f"cost ~ n**k from {small} to {large} training windows (fit: total fit "
-            "time; predict: cost per held-out window).  Scores on held-out windows "
-            f"of other recordings, model fitted on {large} windows.",
-            "",
-            f"| model | fit s/1k ({small}) | fit s/1k ({large}) | fit k | "
-            f"predict s/1k ({small}) | predict s/1k ({large}) | predict k | "
-            f"peak MB ({small}) | peak MB ({large}) | composer acc. | instrument exact |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-        ]
-        for r in results["models"]:
-            lines.append(
-                f"| `{r['model']}` | {r[f'fit_s_per_1000_{small}']:.3f} | "
-                f"{r[f'fit_s_per_1000_{large}']:.3f} | {r['fit_exponent']:.2f} | "
-                f"{r[f'predict_s_per_1000_{small}']:.4f} | "
-                f"{r[f'predict_s_per_1000_{large}']:.4f} | {r['predict_exponent']:.2f} | "
-                f"{r[f'fit_peak_mb_{small}']:.1f} | {r[f'fit_peak_mb_{large}']:.1f} | "
-                f"{r[f'composer_accuracy_{large}']:.3f} | "
-                f"{r[f'instrument_exact_match_{large}']:.3f} |"
-            )
-    if results.get("streaming"):
-        lines += [
-            "",
-            "## Streaming epoch memory",
-            "",
-            "One epoch of `StreamingSampler` (no balancing, "
-            f"{results['streaming'][0]['windows_per_recording']} windows per training "
-            f"recording, batches of {results['streaming'][0]['batch_size']:,}) into "
-            "`partial_fit`; the x4 corpus repeats each training recording under new ids,",
-            "so the epoch has 4x the windows.  Peak: memory allocated during the epoch",
-            "(tracemalloc: Python objects and numpy buffers; the memory-mapped frame",
-            "cache's pages are file-backed and not counted), after one unmeasured epoch.",
-            "",
-            "| model | corpus | recordings | windows | peak MB | CPU s |",
-            "|---|---|---:|---:|---:|---:|",
-        ]
-        for r in results["streaming"]:
-            lines.append(
-                f"| `{r['model']}` | x{r['factor']} | {r['recordings']} | {r['windows']} | "
-                f"{r['peak_mb']:.1f} | {r['seconds']:.2f} |"
-            )
-    lines.append("")
-    return "\n".join(lines)
-
-
-PARTS = ("epoch", "combined", "features", "first-pass", "models", "streaming")
+PARTS = ("epoch", "combined", "features", "first-pass", "whole-first-pass", "models",
+         "streaming", "epoch-growth")
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m benchmarks.report",
+        prog="python -m performance_report",
         description="Measure the comparisons that matter in one process and write "
         "results/performance.md.",
     )
@@ -575,6 +311,7 @@ def main(argv=None) -> int:
     from threadpoolctl import threadpool_limits
 
     from benchmarks import common
+    from performance_report import epoch_cost, first_pass
 
     profile = common.get_profile(args.profile)
     if common.PROFILE != profile:
@@ -597,7 +334,12 @@ def main(argv=None) -> int:
         if "features" in parts:
             results["features"] = feature_doors(profile, repeat)
         if "first-pass" in parts:
-            results["first_pass"] = first_pass(profile, repeat)
+            results["first_pass"] = first_pass.floor_ratio(profile)
+            _log(f"first pass: {results['first_pass']['fraction']:.2f} of the bare FFT's rate")
+        if "whole-first-pass" in parts:
+            results["whole_first_pass"] = first_pass.whole_first_pass(profile)
+            _log(f"whole first pass: {results['whole_first_pass']['musicnet_realtime']:,.0f}x "
+                 "realtime at 44.1 kHz")
         if "models" in parts:
             from benchmarks import bench_models
 
@@ -605,9 +347,13 @@ def main(argv=None) -> int:
             results["models"] = models(profile, repeat)
         if "streaming" in parts:
             results["streaming"] = streaming_memory(profile)
+        if "epoch-growth" in parts:
+            results["epoch_growth"] = epoch_cost.epoch_growth(profile, repeat=repeat)
+            _log("epoch growth: x4 / x1 = "
+                 f"{results['epoch_growth'][1]['cpu_seconds'] / results['epoch_growth'][0]['cpu_seconds']:.2f}")
     wall = time.time() - started
 
-    command = "python -m benchmarks.report" + (
+    command = "python -m performance_report" + (
         "" if argv is None and len(sys.argv) <= 1 else " " + " ".join(
             sys.argv[1:] if argv is None else argv))
     text = render(results, profile=profile, command=command.strip(), seed=common.SEED,
