@@ -22,7 +22,7 @@ transposition, where that fits the notes clearly better).  An analysis
 whose chords do not match the sounding notes (share of note time whose
 pitch class is in the labelled chord below ``MIN_AGREEMENT``: a score and
 analysis of different versions) is left out with a
-:class:`~baselines.data.render.ScoreWarning`.
+:class:`~baselines.data.corpus_build.ScoreWarning`.
 
 ``python -m baselines.data.chord_corpus [--small]`` builds it once into the
 cache (:func:`chord_corpus`) and prints its summary.  Builds are
@@ -41,13 +41,12 @@ from functools import partial
 from pathlib import Path
 
 from .chord_labels import class_distribution, format_distribution
-from .corpus_build import build_locked, cached_corpus, corpus_main, finish, open_staging, run_jobs
-from .ensembles import ENSEMBLE_BY_NAME, Ensemble
-from .render import (
-    AUDIO_SR, ScoreWarning, _corpus_root, _replace_write, _synthesise, _write_wav,
-    draw_ensemble,
-)
+from .corpus_build import (ScoreWarning, build_locked, cached_corpus, corpus_main, finish,
+                           open_staging, replace_write, run_jobs)
+from .ensembles import ENSEMBLE_BY_NAME, Ensemble, draw_ensemble
 from .roman_numerals import align, analysis_chords
+from .synth import AUDIO_SR, synthesise, write_wav
+from .works import corpus_root
 
 __all__ = ["CHORD_BUILDER_VERSION", "CHORD_ENSEMBLES", "FULL", "SMALL", "ChordCorpusSpec",
            "build_chord_corpus", "chord_corpus", "main", "piece_jobs"]
@@ -128,7 +127,7 @@ def _bach_score(analysis: Path, root: Path) -> str | None:
 
 def piece_jobs(spec: ChordCorpusSpec) -> list[PieceJob]:
     """The pieces a build renders, in a fixed order."""
-    root = _corpus_root()
+    root = corpus_root()
     jobs = []
     chorales = sorted((root / "bach" / "choraleAnalyses").glob("*.rntxt"))[: spec.bach]
     for i, analysis in enumerate(chorales):
@@ -159,7 +158,7 @@ def piece_jobs(spec: ChordCorpusSpec) -> list[PieceJob]:
 
 def _write_lab(path: Path, rows) -> None:
     text = "".join(f"{s:.6f}\t{e:.6f}\t{lab}\n" for s, e, lab in rows)
-    _replace_write(path, text.encode("utf-8"))
+    replace_write(path, text.encode("utf-8"))
 
 
 def render_piece(job: PieceJob, staging: Path, *, spec: ChordCorpusSpec, seed: int) -> dict:
@@ -168,7 +167,7 @@ def render_piece(job: PieceJob, staging: Path, *, spec: ChordCorpusSpec, seed: i
     from .orchestrate import orchestrate
     from .scores import parse_score
 
-    root = _corpus_root()
+    root = corpus_root()
     result = {"job": asdict(job), "error": None, "seconds": 0.0, "agreement": None,
               "ensemble": None, "chords": 0}
     try:
@@ -202,13 +201,13 @@ def render_piece(job: PieceJob, staging: Path, *, spec: ChordCorpusSpec, seed: i
         ensemble = draw_ensemble(seed, f"chords-{job.collection}", job.index, CHORD_ENSEMBLES)
         seconds = end + _TAIL_SECONDS
         rows[-1] = (rows[-1][0], seconds, rows[-1][2])  # the last chord rings on
-        y = _synthesise(orchestrate(parts, ensemble), seconds)
+        y = synthesise(orchestrate(parts, ensemble), seconds)
         _write_lab(staging / f"{job.key}.lab", rows)
-        _write_wav(staging / f"{job.key}.wav", y)
+        write_wav(staging / f"{job.key}.wav", y)
         result.update(seconds=round(len(y) / AUDIO_SR, 6), ensemble=ensemble.name, chords=len(rows))
     except Exception as exc:  # noqa: BLE001 - any failure skips the piece
         result["error"] = f"{type(exc).__name__}: {exc}"
-    _replace_write(staging / f"{job.key}.json", json.dumps(result, sort_keys=True).encode())
+    replace_write(staging / f"{job.key}.json", json.dumps(result, sort_keys=True).encode())
     return result
 
 
@@ -248,7 +247,7 @@ def _build(root: Path, spec: ChordCorpusSpec, seed: int, n_jobs: int, progress: 
             dst.parent.mkdir(parents=True, exist_ok=True)
             os.replace(staging / f"{job.key}.{ext}", dst)
         kept.append(result)
-    _replace_write(root / "pieces.json", json.dumps(kept, indent=1, sort_keys=True).encode())
+    replace_write(root / "pieces.json", json.dumps(kept, indent=1, sort_keys=True).encode())
     finish(root, staging, {"builder_version": CHORD_BUILDER_VERSION, "spec": spec.name,
                            "seed": seed, "tracks": len(kept)})
 
@@ -267,7 +266,7 @@ def chord_corpus(*, small: bool = False, seed: int = 0, n_jobs: int = -1, progre
         joblib processes rendering pieces.
     progress : bool, default=True
     cache_dir : path-like, optional
-        Default :func:`~baselines.data.render.corpus_cache_dir`.
+        Default :func:`~baselines.data.corpus_build.corpus_cache_dir`.
 
     Returns
     -------

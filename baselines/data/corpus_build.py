@@ -21,26 +21,78 @@ Every embedded corpus (:mod:`~baselines.data.chord_corpus`,
 from __future__ import annotations
 
 import argparse
+import contextlib
+import csv
+import io
 import json
 import math
+import os
 import random
 import shutil
 import warnings
 from dataclasses import asdict
 from pathlib import Path
 
-from .render import COMPLETE_MARKER, ScoreWarning, _build_lock, _replace_write, corpus_cache_dir
-
-__all__ = ["BUILD_DIR", "build_locked", "cached_corpus", "corpus_main", "finish",
-           "grouped_test_ids", "kept_items", "open_staging", "render_in_rounds", "run_jobs", "warn_skipped"]
+__all__ = ["BUILD_DIR", "COMPLETE_MARKER", "ScoreWarning", "build_lock", "build_locked",
+           "cached_corpus", "corpus_cache_dir", "corpus_main", "csv_bytes", "finish",
+           "grouped_test_ids", "kept_items", "open_staging", "render_in_rounds", "replace_write",
+           "run_jobs", "warn_skipped"]
 
 BUILD_DIR = ".build"
+COMPLETE_MARKER = ".complete"
+
+
+class ScoreWarning(UserWarning):
+    """A score could not be read or rendered and was skipped."""
+
+
+def corpus_cache_dir() -> Path:
+    """Folder holding the rendered corpora (:func:`features.cache.cache_root`)."""
+    from features.cache import cache_root
+
+    return cache_root()
+
+
+def replace_write(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` under a temporary name, then rename it:
+    a reader never sees half a file."""
+    tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
+    with open(tmp, "wb") as f:
+        f.write(data)
+    os.replace(tmp, path)
+
+
+def csv_bytes(header, rows) -> bytes:
+    """A csv file's bytes (``\\n`` line ends, UTF-8)."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buf.getvalue().encode("utf-8")
+
+
+@contextlib.contextmanager
+def build_lock(root: Path):
+    """Hold an exclusive lock on ``root`` so that two processes (two test
+    sessions, say) never build into the same folder at once; the operating
+    system releases it if the holder dies."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: no concurrent builds there, no lock
+        yield
+        return
+    with open(root / ".lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def cached_corpus(folder_name: str, build, *, cache_dir=None) -> Path:
     """``<cache_dir>/<folder_name>``, built by ``build(root)`` unless complete.
 
-    ``cache_dir`` defaults to :func:`~baselines.data.render.corpus_cache_dir`.
+    ``cache_dir`` defaults to :func:`corpus_cache_dir`.
     """
     base = Path(cache_dir) if cache_dir is not None else corpus_cache_dir()
     root = base / folder_name
@@ -56,7 +108,7 @@ def build_locked(root, build) -> Path:
     if (root / COMPLETE_MARKER).exists():
         return root
     root.mkdir(parents=True, exist_ok=True)
-    with _build_lock(root):
+    with build_lock(root):
         if not (root / COMPLETE_MARKER).exists():  # else built while we waited
             build(root)
     return root
@@ -110,9 +162,11 @@ def run_jobs(jobs, staging: Path, render, *, n_jobs: int, bar) -> dict:
     return results
 
 
-def kept_items(results: dict, group: str, field: str, target: int) -> list[tuple[dict, dict]]:
-    """The first ``target`` items (``result[field]``) of a group's results in
-    key order (keys start with ``"<group>-"``), each as ``(job, item)``."""
+def kept_items(results: dict, group: str, field: str,
+               target: int | None) -> list[tuple[dict, dict]]:
+    """The first ``target`` items (``result[field]``; ``None``: all) of a
+    group's results in key order (keys start with ``"<group>-"``), each as
+    ``(job, item)``."""
     items = []
     for key in sorted(k for k in results if k.startswith(f"{group}-")):
         items.extend((results[key]["job"], item) for item in results[key][field])
@@ -215,7 +269,7 @@ def grouped_test_ids(items: list[dict], *, id_field: str, fraction: float, rng_s
 def finish(root: Path, staging: Path, marker: dict) -> None:
     """Write the ``.complete`` marker (``marker`` as JSON), then drop the
     staging folder."""
-    _replace_write(root / COMPLETE_MARKER, json.dumps(marker, sort_keys=True).encode())
+    replace_write(root / COMPLETE_MARKER, json.dumps(marker, sort_keys=True).encode())
     shutil.rmtree(staging, ignore_errors=True)
 
 

@@ -34,7 +34,7 @@ played at its score's tempo times a factor drawn per piece from the seed
 (between 0.8 and 1.25), so tempo varies inside every style.  Every clip is
 orchestrated for an ensemble taken in turn from a seeded order of
 :data:`~baselines.data.ensembles.ENSEMBLES` for its style
-(:func:`~baselines.data.render.draw_ensemble`): every ensemble is about
+(:func:`~baselines.data.ensembles.draw_ensemble`): every ensemble is about
 equally common in every style, so a model has to hear the style, not the
 timbre (a one-line fiddle tune still goes to a single player).  About
 ``test_fraction`` of each style's clips go to the test side, chosen piece
@@ -66,10 +66,12 @@ from pathlib import Path
 import numpy as np
 
 from .corpus_build import (build_locked, cached_corpus, corpus_main, finish, kept_items,
-                           open_staging, render_in_rounds, run_jobs, warn_skipped)
-from .render import _corpus_root, _replace_write, _synthesise, _write_wav, draw_ensemble
+                           open_staging, render_in_rounds, replace_write, run_jobs, warn_skipped)
+from .ensembles import draw_ensemble
 from .style_clips import TARGETS, clip_arrays, clip_sections, clip_targets, tempo_factor, timeline
 from .style_layout import write_layouts
+from .synth import synthesise, write_wav
+from .works import corpus_root
 
 __all__ = [
     "BUILDER_VERSION", "STYLES", "FULL", "SMALL", "Style", "StyleCorpusSpec", "TARGETS",
@@ -170,7 +172,7 @@ def _tune_numbers(path: Path) -> list[int]:
 def candidate_pieces(style: Style, spec: StyleCorpusSpec, seed: int) -> list[str]:
     """Candidate pieces of a style in the seeded order a build tries them:
     paths relative to music21's corpus, ``path#number`` for a numbered tune."""
-    root = _corpus_root()
+    root = corpus_root()
     files = sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
     files = [f for f in files if any(re.search(pat, f) for pat in style.patterns)
              and (root / f).stat().st_size <= (spec.max_file_bytes if not style.numbered else 1 << 30)]
@@ -211,7 +213,7 @@ def _parse(source: str):
     path, _, number = source.partition("#")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # music21's chatter about the files
-        return parse_score(_corpus_root() / path, number=int(number) if number else None)
+        return parse_score(corpus_root() / path, number=int(number) if number else None)
 
 
 def render_piece(job: PieceJob, staging: Path, *, spec: StyleCorpusSpec, seed: int) -> dict:
@@ -232,7 +234,7 @@ def render_piece(job: PieceJob, staging: Path, *, spec: StyleCorpusSpec, seed: i
             name = f"{job.key}-{k}"
             ensemble = draw_ensemble(seed, job.style, job.candidate_index * spec.max_clips_per_piece + k)
             notes = orchestrate([p for p in clip if p], ensemble)
-            y = _synthesise(notes, spec.clip_seconds)
+            y = synthesise(notes, spec.clip_seconds)
             fused, beat = clip_arrays(y)
             targets = clip_targets(clip, t0, total, parsed.tempo, factor,
                                    clip_seconds=spec.clip_seconds,
@@ -242,12 +244,12 @@ def render_piece(job: PieceJob, staging: Path, *, spec: StyleCorpusSpec, seed: i
                 with open(tmp, "wb") as fh:
                     np.save(fh, array.astype(np.float32))
                 os.replace(tmp, staging / f"{name}.{suffix}.npy")
-            _write_wav(staging / f"{name}.wav", y)
+            write_wav(staging / f"{name}.wav", y)
             result["clips"].append({"name": name, "ensemble": ensemble.name, **targets})
     except Exception as exc:  # noqa: BLE001 - any failure skips the piece
         result["error"] = f"{type(exc).__name__}: {exc}"
         result["clips"] = []
-    _replace_write(staging / f"{job.key}.json", json.dumps(result, sort_keys=True).encode())
+    replace_write(staging / f"{job.key}.json", json.dumps(result, sort_keys=True).encode())
     return result
 
 
@@ -302,7 +304,7 @@ def style_corpus(*, small: bool = False, seed: int = 0, n_jobs: int = -1, progre
         joblib processes rendering pieces in parallel.
     progress : bool, default=True
     cache_dir : path-like, optional
-        Default :func:`~baselines.data.render.corpus_cache_dir`.
+        Default :func:`~baselines.data.corpus_build.corpus_cache_dir`.
 
     Returns
     -------

@@ -18,8 +18,7 @@ import os
 import shutil
 from pathlib import Path
 
-from .corpus_build import grouped_test_ids
-from .render import _csv_bytes, _replace_write
+from .corpus_build import csv_bytes, grouped_test_ids, replace_write
 from .style_clips import TARGETS
 
 __all__ = ["write_layouts"]
@@ -84,9 +83,9 @@ def write_layouts(root: Path, staging: Path, kept: dict, *, test_fraction: float
                          "genre": style, "group": clip["source"], "ensemble": clip["ensemble"],
                          **{t: clip[t] for t in TARGETS}, "source": clip["source"]})
     columns = ["file", "genre", "group", "ensemble", *TARGETS, "source"]
-    _replace_write(root / "clips.csv", _csv_bytes(columns, [[r[c] for c in columns] for r in rows]))
+    replace_write(root / "clips.csv", csv_bytes(columns, [[r[c] for c in columns] for r in rows]))
     for split, files in splits.items():
-        _replace_write(root / f"{split}_filtered.txt", ("\n".join(files) + "\n").encode())
+        replace_write(root / f"{split}_filtered.txt", ("\n".join(files) + "\n").encode())
         mine = [r for r in rows if r["split"] == split]
         for collection, suffix in collections.items():
             folder = spec_root / collection
@@ -95,8 +94,8 @@ def write_layouts(root: Path, staging: Path, kept: dict, *, test_fraction: float
                     r["id"] + "\t" + "\t".join(repr(r[t]) for t in TARGETS) + "\n" for r in mine)
             else:
                 text = "file\tgenre\n" + "".join(f"{r['id']}{suffix}\t{r['genre']}\n" for r in mine)
-            _replace_write(folder / f"{split}_labels.txt", text.encode())
+            replace_write(folder / f"{split}_labels.txt", text.encode())
     for collection in collections:
         text = "".join(f"{r['id']}\t{r['group']}\n" for r in rows)
-        _replace_write(spec_root / collection / "groups.txt", text.encode())
+        replace_write(spec_root / collection / "groups.txt", text.encode())
     return len(rows)
