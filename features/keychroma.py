@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from .base import FrameExtractor
-from .chroma import Chroma, chroma_from_energies, chroma_product
+from .chroma import Chroma, chroma_norm_product
 
 __all__ = ["KEYCHROMA_NAMES", "KeyChroma", "estimate_key", "key_chroma_features"]
 
@@ -144,7 +144,8 @@ class KeyChroma(FrameExtractor):
         if self.kind == "cqt":
             chroma = products["cqt"]
         else:
-            chroma = chroma_from_energies(products[chroma_product(12).key])
+            # Chroma's frame product is already normalised per frame.
+            chroma = products[chroma_norm_product(12).key]
         return key_chroma_features(chroma)
 
     def get_feature_names_out(self, input_features=None):
