@@ -40,7 +40,7 @@ __all__ = ["FRACTION", "FORMATS", "lower_is_better", "seconds_to_fraction",
 #: Share of the final metric the time-to-quality column waits for.
 FRACTION = 0.95
 
-#: Column -> format kind of :func:`baselines.report.format_value`.
+#: Column -> format kind of :func:`baselines.report_tables.format_value`.
 FORMATS = {"headline": "metric", "fit s": "seconds", "s to 95 %": "seconds",
            "held-out windows": "integer"}
 

@@ -31,12 +31,12 @@ def synthetic_epoch(net_config, *, n_samples, n_composers, n_programs,
     -------
     dict with ``bank`` (:class:`~baselines.cnn.frontend.AudioBank`),
     ``windows`` (:class:`~baselines.data.windows.Windows`), ``stacks``,
-    ``y``, ``Y`` (the targets as :func:`~baselines.cnn.train.stack_targets`
+    ``y``, ``Y`` (the targets as :func:`~baselines.cnn.stacks.stack_targets`
     gives them).
     """
     from baselines.cnn.frontend import (HOP_LENGTH, SR, WINDOW_SECONDS, AudioBank,
                                         window_samples)
-    from baselines.cnn.train import stack_indices, stack_targets
+    from baselines.cnn.stacks import stack_indices, stack_targets
     from baselines.data.windows import Windows
 
     if recording_seconds <= WINDOW_SECONDS:
@@ -67,7 +67,8 @@ def _step_fixture(preset, device, batch_size, *, bank_recordings=0):
     windows over a noise audio bank for the end-to-end step."""
     torch = require("torch")
     from baselines.cnn.model import PRESETS, MusicNetCNN
-    from baselines.cnn.train import autocast_dtype, batch_targets
+    from baselines.cnn.device import autocast_dtype
+    from baselines.cnn.train import batch_targets
 
     config = PRESETS[preset]
     torch.manual_seed(0)

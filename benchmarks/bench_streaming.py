@@ -18,6 +18,7 @@ from .common import (
     optional_import,
     repeated_recordings,
     require,
+    selection_module,
     usable_recordings,
 )
 
@@ -32,12 +33,11 @@ FEATURE_SET = "stats"
 
 def streaming_setup():
     """Training recordings, extractor and class lists of the profile's corpus."""
-    windows = require("baselines.data.windows")
     registry = require("features.registry")
     require("baselines.streaming")
     corpus = load_corpus()
     filtered = usable_recordings(corpus)
-    train, _ = windows.split_recordings(filtered.recordings, random_state=SEED)
+    train, _ = selection_module().split_recordings(filtered.recordings, random_state=SEED)
     extractor = registry.make_extractor(FEATURE_SET)
     return train, extractor, tuple(filtered.composers), tuple(filtered.programs)
 

@@ -196,6 +196,13 @@ def require(name: str):
     return module
 
 
+def selection_module():
+    """The module of ``filter_classes`` and ``split_recordings``:
+    ``baselines.data.selection``, or ``baselines.data.windows`` in the older
+    commits asv also measures (before the two were split)."""
+    return optional_import("baselines.data.selection") or require("baselines.data.windows")
+
+
 # --------------------------------------------------------------------------
 # Data, cached on disk with a fixed seed.
 
@@ -411,10 +418,10 @@ def usable_recordings(corpus):
     ``filter_classes`` with its defaults; on a corpus too small for them
     (the fast profile's), keep every composer with two recordings or more.
     """
-    windows = require("baselines.data.windows")
-    filtered = windows.filter_classes(corpus.recordings)
+    selection = selection_module()
+    filtered = selection.filter_classes(corpus.recordings)
     if len(filtered.composers) < 2:
-        filtered = windows.filter_classes(
+        filtered = selection.filter_classes(
             corpus.recordings, min_composer_recordings=2, min_instrument_recordings=1
         )
     return filtered
@@ -440,7 +447,7 @@ def model_dataset(root: str, fingerprint: str, feature_set: str, n_train: int,
     registry = require("features.registry")
     corpus = musicnet.MusicNetCorpus(root)
     filtered = usable_recordings(corpus)
-    train, test = windows.split_recordings(filtered.recordings, random_state=seed)
+    train, test = selection_module().split_recordings(filtered.recordings, random_state=seed)
     extractor = registry.make_extractor(feature_set)
     sr, hop = extractor_rate(extractor)
     rng = np.random.RandomState(seed)

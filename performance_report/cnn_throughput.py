@@ -107,19 +107,15 @@ def model_flops(model, inputs, *, backward: bool = True) -> int:
 def _timed(step, n_warmup, n_steps, device):
     """Seconds for ``n_steps`` calls of ``step(i)`` after ``n_warmup`` untimed
     ones; the device is synchronised only at the two ends."""
-    import torch
-
-    def sync():
-        if device.type == "cuda":
-            torch.cuda.synchronize(device)
+    from baselines.cnn.device import sync
 
     for i in range(n_warmup):
         step(i)
-    sync()
+    sync(device)
     start = time.perf_counter()
     for i in range(n_warmup, n_warmup + n_steps):
         step(i)
-    sync()
+    sync(device)
     return time.perf_counter() - start
 
 
@@ -135,8 +131,8 @@ def measure(*, preset="study", task="joint", device="auto", batch_size=32,
     import torch
 
     from baselines.cnn.model import PRESETS, MusicNetCNN
-    from baselines.cnn.train import (autocast_dtype, batch_images, batch_targets,
-                                     device_name, resolve_device, train_step)
+    from baselines.cnn.device import autocast_dtype, device_name, resolve_device
+    from baselines.cnn.train import batch_images, batch_targets, train_step
 
     if preset not in PRESETS:
         raise ValueError(f"preset={preset!r} must be one of {sorted(PRESETS)}")
@@ -398,7 +394,7 @@ def main(argv=None) -> int:
         print("python -m performance_report.cnn_throughput needs torch: "
               "pip install 'music-baselines[cnn]'", file=sys.stderr)
         return 2
-    from baselines.cnn.train import resolve_device
+    from baselines.cnn.device import resolve_device
 
     device = resolve_device(args.device)
     preset = args.preset

@@ -28,6 +28,7 @@ import os
 import platform
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -250,6 +251,8 @@ def streaming_memory(profile, models_to_run=("sgd-hinge",), factors=(1, 4)) -> l
     """
     from baselines import models as registry
     from benchmarks import bench_streaming as bs
+    from performance_report.streaming_memory import measure_epoch_memory
+
     setup = bs.streaming_setup()
     train, extractor, composers, programs = setup
     bs.warm_frame_cache(train, extractor)
@@ -267,7 +270,9 @@ def streaming_memory(profile, models_to_run=("sgd-hinge",), factors=(1, 4)) -> l
             sampler = sampler_for(factor)
             model = registry.make_model(model_name, bs.TASK, random_state=0)
             start = time.process_time()
-            result = _epoch_memory(sampler, model, classes)
+            # joint targets: partial_fit needs the instruments as well as the composer
+            result = measure_epoch_memory(sampler, 0, model=model, classes=classes,
+                                          encode=partial(registry.encode_targets, bs.TASK))
             result["seconds"] = time.process_time() - start
             result.update({"model": model_name, "factor": factor,
                            "batch_size": sampler.batch_size,
@@ -275,29 +280,6 @@ def streaming_memory(profile, models_to_run=("sgd-hinge",), factors=(1, 4)) -> l
             rows.append(result)
             _log(f"streaming {model_name} x{factor}: {result['peak_mb']:.1f} MB")
     return rows
-
-
-def _epoch_memory(sampler, model, classes) -> dict:
-    """``baselines.streaming.measure_epoch_memory`` for the joint task (its
-    ``partial_fit`` needs the instruments as well as the composer)."""
-    import tracemalloc
-
-    from baselines.models import encode_targets
-    from benchmarks.bench_streaming import TASK
-
-    tracemalloc.start()
-    try:
-        n_windows = n_batches = 0
-        for X, y, Y in sampler.iter_batches(0):
-            model.partial_fit(X, encode_targets(TASK, y, Y), classes=classes)
-            n_windows += len(X)
-            n_batches += 1
-            del X, y, Y
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    return {"peak_mb": peak / 2**20, "windows": n_windows, "batches": n_batches,
-            "recordings": len(sampler.train_recordings)}
 
 
 # ---------------------------------------------------------------------------

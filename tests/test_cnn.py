@@ -13,7 +13,7 @@ torch = pytest.importorskip("torch")
 from baselines.cnn.frontend import AudioBank, log_spectrogram  # noqa: E402
 from baselines.cnn.model import (SMALL, STUDY, MusicNetCNN,  # noqa: E402
                                  NetworkConfig, stage_shapes)
-from baselines.cnn.train import stack_indices, stack_targets  # noqa: E402
+from baselines.cnn.stacks import stack_indices, stack_targets  # noqa: E402
 
 
 def test_study_network_shapes_reach_128_by_8_by_8():

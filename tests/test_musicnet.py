@@ -347,7 +347,7 @@ def test_recordings_know_their_work(tmp_path):
 
 
 def test_no_work_straddles_any_split_or_fold(tmp_path):
-    from baselines.data.windows import split_recordings
+    from baselines.data.selection import split_recordings
     from baselines.protocol import grouped_folds, official_folds
 
     corpus = MusicNetCorpus(works_corpus(tmp_path / "c"))
@@ -369,7 +369,7 @@ def test_no_work_straddles_any_split_or_fold(tmp_path):
 
 
 def test_split_needs_two_works_per_composer(tmp_path):
-    from baselines.data.windows import split_recordings
+    from baselines.data.selection import split_recordings
 
     recs = [{"id": i, "split": "train", "composer": "Bach", "seconds": 2.0,
              "catalog_name": "BWV 1007", "notes": [(0.0, 1.0, 43, 48)]} for i in (1, 2)]

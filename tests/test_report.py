@@ -8,7 +8,7 @@ import re
 import pandas as pd
 import pytest
 
-from baselines import records, report
+from baselines import records, report, report_tables
 
 
 HEADLINE = {"composer": "composer_accuracy", "joint": "joint_exact_match"}
@@ -97,7 +97,7 @@ def test_every_row_traces_to_its_run_json(results):
             value = data
             for key in keys:
                 value = value.get(key) if isinstance(value, dict) else None
-            assert row[title] == report.format_value(value, kind), (source, title)
+            assert row[title] == report_tables.format_value(value, kind), (source, title)
     assert "0.6123" in text and "| - |" in text  # rounded metric, missing one
 
 

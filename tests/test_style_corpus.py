@@ -9,8 +9,8 @@ import pytest
 from baselines.data.gtzan import GTZAN
 from baselines.data.scores import TempoMap
 from baselines.data.spectrograms import SpectrogramCollection
-from baselines.data.style_corpus import (SMALL, STYLES, TARGETS, candidate_pieces, clip_sections,
-                                         clip_targets, style_corpus)
+from baselines.data.style_clips import TARGETS, clip_sections, clip_targets
+from baselines.data.style_corpus import SMALL, STYLES, candidate_pieces, style_corpus
 
 
 @pytest.fixture(scope="module")

@@ -9,13 +9,12 @@ import soundfile as sf
 
 from baselines.data.ensembles import INSTRUMENT_PROGRAMS
 from baselines.data.musicnet import CorpusWarning, MusicNetCorpus
+from baselines.data.selection import filter_classes, split_recordings
 from baselines.data.windows import (
     DEFAULT_WINDOW_SECONDS,
     Windows,
     draw_windows,
-    filter_classes,
     random_window_starts,
-    split_recordings,
     window_instruments,
 )
 

@@ -12,7 +12,9 @@ loaded on first use.
   (every recording's 8 kHz audio in one tensor, windows cut by a gather).
 - :mod:`baselines.cnn.train`: ``TrainConfig``, ``build_data``, ``train`` (import
   it from the module: the package attribute ``train`` is the module),
-  ``predict``, ``evaluate_predictions``, ``stack_indices``.
+  ``predict``, ``evaluate_predictions``; :mod:`baselines.cnn.stacks`:
+  ``stack_indices``, ``stack_targets``; :mod:`baselines.cnn.device`:
+  ``resolve_device``, ``device_name``, ``autocast_dtype``.
 - :mod:`baselines.cnn.run` and ``python -m baselines.cnn --task joint
   --device auto``: the command, writing ``points.csv``, ``curve.png`` and
   ``run.json`` as the learning-curve command does.
@@ -37,7 +39,7 @@ _LAZY = {
     "log_spectrogram": "frontend", "AudioBank": "frontend",
     "TrainConfig": "train", "build_data": "train",
     "predict": "train", "evaluate_predictions": "train",
-    "stack_indices": "train", "stack_targets": "train",
+    "stack_indices": "stacks", "stack_targets": "stacks",
 }
 
 __all__ = ["INSTALL_HINT", "torch_available", *_LAZY]

@@ -28,7 +28,7 @@ from ..runs import peak_memory_mb
 from .chord_model import CHORD_PRESETS, ChordNetworkConfig
 from .chord_train import ChordTrainConfig, chord_probabilities, train_chord_cnn
 from .run import _versions
-from .train import device_name, resolve_device
+from .device import device_name, resolve_device
 
 __all__ = ["build_parser", "main", "open_chord_items"]
 

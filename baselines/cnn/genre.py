@@ -142,7 +142,7 @@ def run(args, argv=None) -> Path:
     from baselines import records
     from baselines.cnn.genre_model import PRESETS
     from baselines.cnn.genre_train import FitConfig, fit_network, predict_network
-    from baselines.cnn.train import device_name, resolve_device
+    from baselines.cnn.device import device_name, resolve_device
     from baselines.runs import package_versions, peak_memory_mb
 
     wall = time.perf_counter()

@@ -19,7 +19,8 @@ import torch
 from baselines import records
 from baselines.cnn.frontend import HOP_LENGTH, SR
 from baselines.cnn.model import PRESETS
-from baselines.cnn.train import TrainConfig, build_data, resolve_device, train
+from baselines.cnn.device import resolve_device
+from baselines.cnn.train import TrainConfig, build_data, train
 from baselines.curves import Curve, plot_learning_curves
 from baselines.tasks import get_task
 from baselines.runs import package_versions, peak_memory_mb

@@ -31,10 +31,11 @@ import numpy as np
 import torch
 from torch import nn
 
+from baselines.cnn.device import autocast_dtype, device_name, resolve_device, sync
 from baselines.cnn.frontend import (HOP_LENGTH, N_FFT, SR, AudioBank,
                                     log_spectrogram, window_samples)
 from baselines.cnn.model import PRESETS, TASKS, MusicNetCNN
-
+from baselines.cnn.stacks import stack_indices, stack_targets
 
 
 @dataclass
@@ -90,86 +91,6 @@ class TrainConfig:
             raise ValueError(f"max_steps={self.max_steps!r} must be positive or None")
         if not self.learning_rate > 0:
             raise ValueError(f"learning_rate={self.learning_rate!r} must be positive")
-
-
-def resolve_device(name: str = "auto") -> torch.device:
-    """``"auto"``: the first CUDA device when there is one, else the CPU."""
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    device = torch.device(name)
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"device={name!r} asked for but torch sees no CUDA device")
-    return device
-
-
-def device_name(device: torch.device) -> str:
-    if device.type == "cuda":
-        return torch.cuda.get_device_name(device)
-    # /proc/cpuinfo, not platform.processor(): that forks `uname -p`, and a
-    # forked child's peak RSS (which run files count) equals this process's.
-    try:
-        with open("/proc/cpuinfo") as cpuinfo:
-            for line in cpuinfo:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    import platform
-
-    return platform.machine() or "cpu"
-
-
-def autocast_dtype(device: torch.device):
-    """Mixed-precision dtype for ``device`` (None: full precision)."""
-    if device.type != "cuda":
-        return None
-    return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-
-
-# ---------------------------------------------------------------- stacks
-
-def stack_indices(recording_ids, n_windows: int, random_state) -> np.ndarray:
-    """Rows of the windows stacked into each sample.
-
-    Parameters
-    ----------
-    recording_ids : np.ndarray [shape=(n,)]
-        Recording of each window of a set.
-    n_windows : int
-        Windows per stack.
-    random_state : np.random.Generator
-
-    Returns
-    -------
-    np.ndarray [shape=(n, n_windows), dtype=int64]
-        Row ``i`` starts with ``i``; the others are other windows of the same
-        recording (drawn without replacement when there are enough, else
-        with replacement, the window itself included).
-    """
-    recording_ids = np.asarray(recording_ids)
-    n = len(recording_ids)
-    out = np.empty((n, n_windows), dtype=np.int64)
-    out[:, 0] = np.arange(n)
-    if n_windows == 1:
-        return out
-    order = np.argsort(recording_ids, kind="stable")
-    bounds = np.flatnonzero(np.diff(recording_ids[order])) + 1
-    for group in np.split(order, bounds):
-        for i in group:
-            others = group[group != i]
-            if len(others) >= n_windows - 1:
-                out[i, 1:] = random_state.choice(others, n_windows - 1, replace=False)
-            else:
-                out[i, 1:] = random_state.choice(group, n_windows - 1, replace=True)
-    return out
-
-
-def stack_targets(windows, stacks, composers) -> tuple:
-    """``(composer index (n,), instruments union (n, n_programs))`` of stacks."""
-    lookup = {c: k for k, c in enumerate(composers)}
-    y = np.array([lookup[c] for c in windows.composers], dtype=np.int64)
-    Y = windows.instruments[stacks].max(axis=1).astype(np.float32)
-    return y, Y
 
 
 # ---------------------------------------------------------------- data
@@ -268,11 +189,6 @@ def train_step(model, optimizer, scaler, images, y, Y, dtype) -> torch.Tensor:
     return loss.detach()
 
 
-def _sync(device):
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-
-
 def predict(model, data: CNNData, *, batch_size=128, seed=0, device=None):
     """Scores of the held-out windows (one stack per window).
 
@@ -290,7 +206,7 @@ def predict(model, data: CNNData, *, batch_size=128, seed=0, device=None):
     dtype = autocast_dtype(device)
     model.eval()
     probas, scores = [], []
-    _sync(device)
+    sync(device)
     start = time.perf_counter()
     with torch.inference_mode(), torch.autocast(
             device_type=device.type, dtype=dtype, enabled=dtype is not None):
@@ -308,7 +224,7 @@ def predict(model, data: CNNData, *, batch_size=128, seed=0, device=None):
         result["proba"] = torch.cat(probas).cpu().numpy()
     if scores:
         result["instrument_scores"] = torch.cat(scores).cpu().numpy()
-    _sync(device)
+    sync(device)
     result["seconds"] = time.perf_counter() - start
     return result
 
@@ -395,7 +311,7 @@ def train(config: TrainConfig, data: CNNData, *, progress=False,
         y_all, Y_all = stack_targets(windows, stacks, data.composers)
         model.train()
         losses = []
-        _sync(device)
+        sync(device)
         start = time.perf_counter()
         for lo in range(0, len(windows), config.batch_size):
             if config.max_steps is not None and step >= config.max_steps:
@@ -408,7 +324,7 @@ def train(config: TrainConfig, data: CNNData, *, progress=False,
             seen += len(index)
             if bar is not None:
                 bar.update(1)
-        _sync(device)
+        sync(device)
         fit_seconds += time.perf_counter() - start
         train_loss = float(torch.stack(losses).mean()) if losses else float("nan")
         predictions = predict(model, data, batch_size=config.eval_batch_size,

@@ -16,11 +16,13 @@ collection per source::
 
 A track begins with ``_LEAD_SECONDS`` of silence labelled ``N`` and ends
 where its analysis ends (the last chord rings on for ``_TAIL_SECONDS``).
-An analysis is first aligned to its score (:func:`align`: a shift of a few
-beats or a transposition, where that fits the notes clearly better).  An analysis whose chords do not match the sounding
-notes (share of note time whose pitch class is in the labelled chord below
-``MIN_AGREEMENT``: a score and analysis of different versions) is left out
-with a :class:`~baselines.data.render.ScoreWarning`.
+An analysis is first aligned to its score
+(:func:`~baselines.data.roman_numerals.align`: a shift of a few beats or a
+transposition, where that fits the notes clearly better).  An analysis
+whose chords do not match the sounding notes (share of note time whose
+pitch class is in the labelled chord below ``MIN_AGREEMENT``: a score and
+analysis of different versions) is left out with a
+:class:`~baselines.data.corpus_build.ScoreWarning`.
 
 ``python -m baselines.data.chord_corpus [--small]`` builds it once into the
 cache (:func:`chord_corpus`) and prints its summary.  Builds are
@@ -30,30 +32,28 @@ piece), and locked against concurrent builders, like the default corpus.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import re
-import shutil
 import warnings
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
 
-from .chord_labels import PITCH_NAMES, check_label, class_distribution, format_distribution
-from .ensembles import ENSEMBLE_BY_NAME, Ensemble
-from .render import (
-    AUDIO_SR, ScoreWarning, _build_lock, _corpus_root, _replace_write, _synthesise, _write_wav,
-    corpus_cache_dir, draw_ensemble,
-)
+from .chord_labels import class_distribution, format_distribution
+from .corpus_build import (ScoreWarning, build_locked, cached_corpus, corpus_main, finish,
+                           open_staging, replace_write, run_jobs)
+from .ensembles import ENSEMBLE_BY_NAME, Ensemble, draw_ensemble
+from .roman_numerals import align, analysis_chords
+from .synth import AUDIO_SR, synthesise, write_wav
+from .works import corpus_root
 
 __all__ = ["CHORD_BUILDER_VERSION", "CHORD_ENSEMBLES", "FULL", "SMALL", "ChordCorpusSpec",
-           "build_chord_corpus", "chord_corpus", "harte_label", "main", "piece_jobs"]
+           "build_chord_corpus", "chord_corpus", "main", "piece_jobs"]
 
 #: Bump when a change alters what a build writes; it keys the cache folder.
 CHORD_BUILDER_VERSION = 1
-COMPLETE_MARKER = ".complete"
 MIN_AGREEMENT = 0.75
-_BUILD_DIR = ".build"
 _TAIL_SECONDS = 0.5
 #: Silence before the music, labelled ``N`` (as real recordings begin).
 _LEAD_SECONDS = 1.0
@@ -68,14 +68,6 @@ CHORD_ENSEMBLES: tuple[Ensemble, ...] = (
     ENSEMBLE_BY_NAME["Wind Quintet"],
     ENSEMBLE_BY_NAME["Solo Piano"],
 )
-
-_DEGREES = ("1", "b2", "2", "b3", "3", "4", "b5", "5", "b6", "6", "b7", "7")
-_SHORTHANDS = {
-    (0, 4, 7): "maj", (0, 3, 7): "min", (0, 3, 6): "dim", (0, 4, 8): "aug",
-    (0, 4, 7, 10): "7", (0, 4, 7, 11): "maj7", (0, 3, 7, 10): "min7", (0, 3, 6, 10): "hdim7",
-    (0, 3, 6, 9): "dim7", (0, 3, 7, 11): "minmaj7", (0, 4, 7, 9): "maj6", (0, 3, 7, 9): "min6",
-    (0, 2, 7): "sus2", (0, 5, 7): "sus4", (0, 7): "5", (0,): "1",
-}
 
 
 @dataclass(frozen=True)
@@ -135,7 +127,7 @@ def _bach_score(analysis: Path, root: Path) -> str | None:
 
 def piece_jobs(spec: ChordCorpusSpec) -> list[PieceJob]:
     """The pieces a build renders, in a fixed order."""
-    root = _corpus_root()
+    root = corpus_root()
     jobs = []
     chorales = sorted((root / "bach" / "choraleAnalyses").glob("*.rntxt"))[: spec.bach]
     for i, analysis in enumerate(chorales):
@@ -161,148 +153,12 @@ def piece_jobs(spec: ChordCorpusSpec) -> list[PieceJob]:
 
 
 # --------------------------------------------------------------------------
-# Roman numerals -> Harte labels
-
-
-def _harte_pitch(name: str) -> str:
-    return name.replace("-", "b")
-
-
-def harte_label(pitch_classes, root_pc: int, root_name: str, bass_pc: int | None = None) -> str:
-    """Harte label of a chord from its pitch classes, root and bass.
-
-    Parameters
-    ----------
-    pitch_classes : iterable of int
-    root_pc : int
-    root_name : str
-        music21 spelling of the root (``"B-"`` becomes ``"Bb"``).
-    bass_pc : int, optional
-        The sounding bass; an inversion (``/3``) when not the root.
-
-    Examples
-    --------
-    >>> harte_label({7, 11, 2}, 7, "G", 11)
-    'G:maj/3'
-    >>> harte_label({10, 1, 5, 8}, 10, "B-")
-    'Bb:min7'
-    """
-    intervals = tuple(sorted({(pc - root_pc) % 12 for pc in pitch_classes} | {0}))
-    quality = _SHORTHANDS.get(intervals) or "(" + ",".join(_DEGREES[i] for i in intervals) + ")"
-    label = f"{_harte_pitch(root_name)}:{quality}"
-    if bass_pc is not None and (bass_pc - root_pc) % 12:
-        label += "/" + _DEGREES[(bass_pc - root_pc) % 12]
-    check_label(label)
-    return label
-
-
-@dataclass(frozen=True)
-class AnalysedChord:
-    """One Roman numeral as sounding pitch classes; beats are quarter lengths."""
-
-    start: float
-    end: float
-    pitch_classes: frozenset
-    root: int
-    root_name: str
-    bass: int | None
-
-    def moved(self, beats: float, semitones: int) -> "AnalysedChord":
-        """The chord ``beats`` later and ``semitones`` higher."""
-        if not semitones:
-            return AnalysedChord(self.start + beats, self.end + beats, self.pitch_classes,
-                                 self.root, self.root_name, self.bass)
-        root = (self.root + semitones) % 12
-        return AnalysedChord(self.start + beats, self.end + beats,
-                             frozenset((pc + semitones) % 12 for pc in self.pitch_classes), root,
-                             PITCH_NAMES[root],
-                             None if self.bass is None else (self.bass + semitones) % 12)
-
-    @property
-    def harte(self) -> str:
-        return harte_label(self.pitch_classes, self.root, self.root_name, self.bass)
-
-
-def analysis_chords(path) -> list[AnalysedChord]:
-    """Every Roman numeral of an analysis, contiguous (a chord lasts until
-    the next begins; of two at one offset the later one is kept)."""
-    from music21 import converter, roman
-
-    analysis = converter.parse(str(path), format="romanText")
-    chords = []
-    for rn in analysis.recurse().getElementsByClass(roman.RomanNumeral):
-        start = float(rn.getOffsetInHierarchy(analysis))
-        end = start + float(rn.quarterLength)
-        if end <= start:
-            continue
-        root, bass = rn.root(), rn.bass()
-        chords.append(AnalysedChord(start, end, frozenset(p.pitchClass for p in rn.pitches),
-                                    root.pitchClass, root.name, bass.pitchClass if bass else None))
-    chords.sort(key=lambda c: c.start)
-    out = []
-    for i, c in enumerate(chords):
-        following = chords[i + 1].start if i + 1 < len(chords) else c.end
-        if following > c.start:
-            out.append(AnalysedChord(c.start, following, c.pitch_classes, c.root, c.root_name,
-                                     c.bass))
-    return out
-
-
-_GRID = 0.25  # quarter lengths per cell of the alignment grid
-_MAX_SHIFT = 8  # quarter lengths
-
-
-def align(chords, parts):
-    """The shift (quarter lengths) and transposition (semitones) of an
-    analysis that best fit the score's notes.
-
-    The fit is the share of note time whose pitch class lies in the labelled
-    chord; shifts of up to +-8 quarters (measures numbered differently) and
-    every transposition (the analyst's edition in another key) are tried.
-    The analysis stays where it is unless a move fits better by 0.02.
-
-    Returns
-    -------
-    shift : float
-        Quarter lengths to add to every chord's offsets.
-    semitones : int
-        Transposition to apply to every chord.
-    fit, fit_unmoved : float
-    """
-    import numpy as np
-
-    last = max(max(c.end for c in chords), max(n.end_beat for part in parts for n in part))
-    n_cells = int(np.ceil(last / _GRID)) + 1
-    notes = np.zeros((n_cells, 12))
-    for part in parts:
-        for n in part:
-            a = int(n.start_beat / _GRID)
-            notes[a:max(a + 1, int(round(n.end_beat / _GRID))), n.pitch % 12] += 1
-    labelled = np.zeros((n_cells, 12))
-    for c in chords:
-        labelled[int(c.start / _GRID):int(round(c.end / _GRID)), sorted(c.pitch_classes)] = 1
-    total = notes.sum() or 1.0
-    k = int(_MAX_SHIFT / _GRID)
-    padded = np.concatenate([np.zeros((k, 12)), labelled, np.zeros((k, 12))])
-    fits = np.empty((2 * k + 1, 12))
-    for i, cells in enumerate(range(-k, k + 1)):
-        moved = padded[k - cells:k - cells + n_cells]
-        for semitones in range(12):
-            fits[i, semitones] = (notes * np.roll(moved, semitones, axis=1)).sum() / total
-    unmoved = float(fits[k, 0])
-    i, semitones = np.unravel_index(np.argmax(fits), fits.shape)
-    if fits[i, semitones] <= unmoved + 0.02:
-        return 0.0, 0, unmoved, unmoved
-    return (int(i) - k) * _GRID, int(semitones), float(fits[i, semitones]), unmoved
-
-
-# --------------------------------------------------------------------------
 # Rendering one piece
 
 
 def _write_lab(path: Path, rows) -> None:
     text = "".join(f"{s:.6f}\t{e:.6f}\t{lab}\n" for s, e, lab in rows)
-    _replace_write(path, text.encode("utf-8"))
+    replace_write(path, text.encode("utf-8"))
 
 
 def render_piece(job: PieceJob, staging: Path, *, spec: ChordCorpusSpec, seed: int) -> dict:
@@ -311,7 +167,7 @@ def render_piece(job: PieceJob, staging: Path, *, spec: ChordCorpusSpec, seed: i
     from .orchestrate import orchestrate
     from .scores import parse_score
 
-    root = _corpus_root()
+    root = corpus_root()
     result = {"job": asdict(job), "error": None, "seconds": 0.0, "agreement": None,
               "ensemble": None, "chords": 0}
     try:
@@ -345,13 +201,13 @@ def render_piece(job: PieceJob, staging: Path, *, spec: ChordCorpusSpec, seed: i
         ensemble = draw_ensemble(seed, f"chords-{job.collection}", job.index, CHORD_ENSEMBLES)
         seconds = end + _TAIL_SECONDS
         rows[-1] = (rows[-1][0], seconds, rows[-1][2])  # the last chord rings on
-        y = _synthesise(orchestrate(parts, ensemble), seconds)
+        y = synthesise(orchestrate(parts, ensemble), seconds)
         _write_lab(staging / f"{job.key}.lab", rows)
-        _write_wav(staging / f"{job.key}.wav", y)
+        write_wav(staging / f"{job.key}.wav", y)
         result.update(seconds=round(len(y) / AUDIO_SR, 6), ensemble=ensemble.name, chords=len(rows))
     except Exception as exc:  # noqa: BLE001 - any failure skips the piece
         result["error"] = f"{type(exc).__name__}: {exc}"
-    _replace_write(staging / f"{job.key}.json", json.dumps(result, sort_keys=True).encode())
+    replace_write(staging / f"{job.key}.json", json.dumps(result, sort_keys=True).encode())
     return result
 
 
@@ -368,56 +224,32 @@ def build_chord_corpus(root, *, spec: ChordCorpusSpec = FULL, seed: int = 0, n_j
                        progress: bool = True) -> Path:
     """Render ``spec`` into the Isophonics-layout folder ``root``, resuming a
     partial build there.  Returns ``root``."""
-    root = Path(root)
-    if (root / COMPLETE_MARKER).exists():
-        return root
-    root.mkdir(parents=True, exist_ok=True)
-    with _build_lock(root):
-        if not (root / COMPLETE_MARKER).exists():  # else built while we waited
-            _build(root, spec, seed, n_jobs, progress)
-    return root
+    return build_locked(root, lambda root: _build(root, spec, seed, n_jobs, progress))
 
 
 def _build(root: Path, spec: ChordCorpusSpec, seed: int, n_jobs: int, progress: bool) -> None:
-    from joblib import Parallel, delayed
     from tqdm.auto import tqdm
 
-    staging = root / _BUILD_DIR
-    staging.mkdir(parents=True, exist_ok=True)
-    for path in staging.glob("*.tmp-*"):
-        path.unlink()  # debris of an interrupted build
+    staging = open_staging(root)
     jobs = piece_jobs(spec)
-    results, todo = {}, []
-    for job in jobs:
-        done = staging / f"{job.key}.json"
-        stored = json.loads(done.read_text()) if done.exists() else None
-        if stored is not None and stored["job"] == asdict(job):
-            results[job.key] = stored
-        else:
-            todo.append(job)
-    with tqdm(total=len(jobs), initial=len(results), unit="piece", desc="rendering chord corpus",
+    with tqdm(total=len(jobs), unit="piece", desc="rendering chord corpus",
               disable=not progress) as bar:
-        parallel = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
-        for result in parallel(delayed(render_piece)(job, staging, spec=spec, seed=seed)
-                               for job in todo):
-            results[PieceJob(**result["job"]).key] = result
-            bar.update(1)
+        results = run_jobs(jobs, staging, partial(render_piece, spec=spec, seed=seed),
+                           n_jobs=n_jobs, bar=bar)
     kept = []
     for job in jobs:
         result = results[job.key]
         if result["error"]:
-            warnings.warn(f"skipped {job.analysis}: {result['error']}", ScoreWarning, stacklevel=3)
+            warnings.warn(f"skipped {job.analysis}: {result['error']}", ScoreWarning, stacklevel=4)
             continue
         for ext, sub in (("lab", "chordlab"), ("wav", "audio")):
             dst = root / job.collection / sub / job.album / f"{job.track}.{ext}"
             dst.parent.mkdir(parents=True, exist_ok=True)
             os.replace(staging / f"{job.key}.{ext}", dst)
         kept.append(result)
-    _replace_write(root / "pieces.json", json.dumps(kept, indent=1, sort_keys=True).encode())
-    _replace_write(root / COMPLETE_MARKER, json.dumps(
-        {"builder_version": CHORD_BUILDER_VERSION, "spec": spec.name, "seed": seed,
-         "tracks": len(kept)}, sort_keys=True).encode())
-    shutil.rmtree(staging, ignore_errors=True)
+    replace_write(root / "pieces.json", json.dumps(kept, indent=1, sort_keys=True).encode())
+    finish(root, staging, {"builder_version": CHORD_BUILDER_VERSION, "spec": spec.name,
+                           "seed": seed, "tracks": len(kept)})
 
 
 def chord_corpus(*, small: bool = False, seed: int = 0, n_jobs: int = -1, progress: bool = True,
@@ -434,19 +266,18 @@ def chord_corpus(*, small: bool = False, seed: int = 0, n_jobs: int = -1, progre
         joblib processes rendering pieces.
     progress : bool, default=True
     cache_dir : path-like, optional
-        Default :func:`~baselines.data.render.corpus_cache_dir`.
+        Default :func:`~baselines.data.corpus_build.corpus_cache_dir`.
 
     Returns
     -------
     Path
         ``<cache_dir>/chord-corpus-v<CHORD_BUILDER_VERSION>-<full|small>-seed<seed>``.
     """
-    base = Path(cache_dir) if cache_dir is not None else corpus_cache_dir()
-    root = base / chord_corpus_folder_name(small=small, seed=seed)
-    if (root / COMPLETE_MARKER).exists():
-        return root
-    return build_chord_corpus(root, spec=SMALL if small else FULL, seed=seed, n_jobs=n_jobs,
-                              progress=progress)
+    return cached_corpus(
+        chord_corpus_folder_name(small=small, seed=seed),
+        lambda root: build_chord_corpus(root, spec=SMALL if small else FULL, seed=seed,
+                                        n_jobs=n_jobs, progress=progress),
+        cache_dir=cache_dir)
 
 
 def summarize(root) -> str:
@@ -475,25 +306,11 @@ def summarize(root) -> str:
 
 def main(argv=None) -> int:
     """Build (or find) the chord corpus and print its summary."""
-    parser = argparse.ArgumentParser(
-        prog="python -m baselines.data.chord_corpus",
+    return corpus_main(
+        argv, prog="python -m baselines.data.chord_corpus",
         description="Render music21's Bach and Monteverdi harmonic analyses into an "
-                    "Isophonics-layout chord corpus.")
-    parser.add_argument("--small", action="store_true",
-                        help="build the small test corpus (default: the full corpus)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
-    parser.add_argument("--out", default=None,
-                        help="cache folder to build under (default: corpus_cache_dir())")
-    parser.add_argument("--n-jobs", type=int, default=-1,
-                        help="parallel processes (default: -1, all cores)")
-    parser.add_argument("--no-progress", action="store_true",
-                        help="hide the progress bar (default: shown)")
-    args = parser.parse_args(argv)
-    root = chord_corpus(small=args.small, seed=args.seed, n_jobs=args.n_jobs,
-                        progress=not args.no_progress, cache_dir=args.out)
-    print(root)
-    print(summarize(root))
-    return 0
+                    "Isophonics-layout chord corpus.",
+        corpus=chord_corpus, summarize=summarize)
 
 
 if __name__ == "__main__":

@@ -12,13 +12,14 @@ not name is an error (:meth:`ClassMapping.map` names the file and line).
 
 Public names
 ------------
-Clip, GenreDataError, GenreWarning, AudioDecodeError, ClassMapping,
+Clip, ClipCollection, GenreDataError, GenreWarning, AudioDecodeError, ClassMapping,
 STUDY_20_TO_10, MAPPING_PRESETS, class_mapping, decode_audio, clip_id, FUSED_ROWS.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import warnings
 from dataclasses import dataclass, field
@@ -29,7 +30,7 @@ import numpy as np
 __all__ = [
     "Clip", "GenreDataError", "GenreWarning", "AudioDecodeError", "ClassMapping",
     "STUDY_20_TO_10", "MAPPING_PRESETS", "class_mapping", "decode_audio", "clip_id", "FUSED_ROWS",
-    "load_array", "grouped_split", "warn",
+    "load_array", "grouped_split", "warn", "ClipCollection",
 ]
 
 #: Rows of a fused image: 128 log-mel + 12 chroma.
@@ -105,6 +106,32 @@ class Clip:
     def annotations(self) -> dict:
         """``{"genre": ..., **targets}``."""
         return {"genre": self.genre, **self.targets}
+
+
+class ClipCollection:
+    """What every genre reader is: its ``clips`` (a list of :class:`Clip`),
+    counted, iterated and fingerprinted.
+
+    A reader names what its fingerprint covers in :meth:`_fingerprint_fields`.
+    """
+
+    clips: list
+
+    def __len__(self):
+        return len(self.clips)
+
+    def __iter__(self):
+        return iter(self.clips)
+
+    def _fingerprint_fields(self, clip: Clip) -> tuple:
+        raise NotImplementedError
+
+    def fingerprint(self) -> str:
+        """sha1 over every clip's :meth:`_fingerprint_fields` (16 hex digits)."""
+        h = hashlib.sha1()
+        for c in self.clips:
+            h.update(repr(self._fingerprint_fields(c)).encode())
+        return h.hexdigest()[:16]
 
 
 def decode_audio(path, *, sr: int = 22050) -> np.ndarray:

@@ -9,6 +9,7 @@ is the column order of every multi-hot instrument label in this suite.
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "Ensemble",
     "ENSEMBLES",
     "ENSEMBLE_BY_NAME",
+    "draw_ensemble",
     "instrument_name",
     "instrument_range",
     "is_general_midi_program",
@@ -164,3 +166,17 @@ ENSEMBLES: tuple[Ensemble, ...] = (
 )
 
 ENSEMBLE_BY_NAME: dict[str, Ensemble] = {e.name: e for e in ENSEMBLES}
+
+
+def draw_ensemble(seed: int, composer: str, slot: int, ensembles=ENSEMBLES) -> Ensemble:
+    """The ensemble of a composer's recording number ``slot`` (from
+    ``ensembles``, default :data:`~baselines.data.ensembles.ENSEMBLES`).
+
+    Each composer's slots run through its own seeded permutation of
+    :data:`ENSEMBLES`, over and over: every ensemble is about equally common
+    for every composer, so the ensemble says nothing about the composer, and
+    no instrument is left too rare by chance.
+    """
+    order = list(range(len(ensembles)))
+    random.Random(f"ensembles-{seed}-{composer}").shuffle(order)
+    return ensembles[order[slot % len(order)]]

@@ -28,10 +28,9 @@ nothing (three in fma_small) are dropped with a warning naming them when
 from __future__ import annotations
 
 import ast
-import hashlib
 from pathlib import Path
 
-from .clips import AudioDecodeError, Clip, GenreDataError, class_mapping, warn
+from .clips import AudioDecodeError, Clip, ClipCollection, GenreDataError, class_mapping, warn
 
 __all__ = ["FMA", "read_tracks", "read_genres", "SUBSETS", "LITERAL_COLUMNS"]
 
@@ -98,7 +97,7 @@ def audio_path(root: Path, subset: str, track_id: int) -> Path:
     return root / f"fma_{subset}" / name[:3] / f"{name}.mp3"
 
 
-class FMA:
+class FMA(ClipCollection):
     """One FMA subset with its official, artist-filtered split.
 
     Parameters
@@ -206,18 +205,9 @@ class FMA:
             return False
         return True
 
-    def __len__(self):
-        return len(self.clips)
-
-    def __iter__(self):
-        return iter(self.clips)
-
-    def fingerprint(self) -> str:
-        """sha1 over (id, split, group, genre, mp3 size) of every clip."""
-        h = hashlib.sha1()
-        for c in self.clips:
-            h.update(repr((c.id, c.split, c.group, c.genre, c.audio_path.stat().st_size)).encode())
-        return h.hexdigest()[:16]
+    def _fingerprint_fields(self, c: Clip) -> tuple:
+        """(id, split, group, genre, mp3 size)."""
+        return (c.id, c.split, c.group, c.genre, c.audio_path.stat().st_size)
 
     def __repr__(self):
         return f"FMA({str(self.root)!r}, subset={self.subset!r}: {len(self.clips)} clips)"

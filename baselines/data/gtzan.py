@@ -23,13 +23,13 @@ the mapping drops it); an empty ``genres/`` raises.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from pathlib import Path
 
 import numpy as np
 
-from .clips import Clip, GenreDataError, class_mapping, clip_id, grouped_split, warn
+from .clips import (Clip, ClipCollection, GenreDataError, class_mapping, clip_id, grouped_split,
+                    warn)
 
 __all__ = ["GTZAN", "SPLIT_FILES"]
 
@@ -57,7 +57,7 @@ def _read_clip_table(path: Path) -> tuple[dict, dict, tuple]:
     return groups, targets, names
 
 
-class GTZAN:
+class GTZAN(ClipCollection):
     """A GTZAN-layout collection.
 
     Parameters
@@ -166,25 +166,16 @@ class GTZAN:
                  f"{' ...' if len(unlisted) > 5 else ''}); dropped as the filtered split does")
         return splits
 
-    def __len__(self):
-        return len(self.clips)
-
-    def __iter__(self):
-        return iter(self.clips)
-
     def __getitem__(self, cid):
         for clip in self.clips:
             if clip.id == cid:
                 return clip
         raise KeyError(cid)
 
-    def fingerprint(self) -> str:
-        """sha1 over (id, split, group, genre, size, targets) of every clip."""
-        h = hashlib.sha1()
-        for c in self.clips:
-            size = c.audio_path.stat().st_size
-            h.update(repr((c.id, c.split, c.group, c.genre, size, sorted(c.targets.items()))).encode())
-        return h.hexdigest()[:16]
+    def _fingerprint_fields(self, c: Clip) -> tuple:
+        """(id, split, group, genre, size, targets)."""
+        return (c.id, c.split, c.group, c.genre, c.audio_path.stat().st_size,
+                sorted(c.targets.items()))
 
     def __repr__(self):
         return f"GTZAN({str(self.root)!r}: {len(self.clips)} clips, {len(self.genres)} genres)"

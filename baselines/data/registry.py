@@ -24,6 +24,7 @@ and its test-sized version; ``musicnet`` is a MusicNet folder given by
 from __future__ import annotations
 
 from dataclasses import dataclass
+from importlib import import_module
 from pathlib import Path
 from typing import Callable
 
@@ -113,22 +114,38 @@ def get_dataset(name) -> DatasetReader:
 
 
 # ---------------------------------------------------------------------------
+# Readers and embedded defaults, imported on first use (reading a corpus needs
+# music21 or librosa; listing the datasets does not)
+
+
+def _reader(module: str, name: str) -> Callable:
+    """``open(root, **options)``: ``<module>.<name>(root, **options)``."""
+    def open_(root, **options):
+        return getattr(import_module(module), name)(root, **options)
+
+    return open_
+
+
+def _embedded(module: str, function: str, *, small: bool, subfolder: str | None = None) -> Callable:
+    """``default_root(*, progress, n_jobs)``: ``<module>.<function>(small=small, ...)``,
+    the folder it builds (or ``subfolder`` of it)."""
+    def build(*, progress=True, n_jobs=-1):
+        root = getattr(import_module(module), function)(small=small, progress=progress,
+                                                         n_jobs=n_jobs)
+        return root if subfolder is None else root / subfolder
+
+    return build
+
+
+# ---------------------------------------------------------------------------
 # MusicNet-kind datasets
 
 
-def _open_musicnet(root):
-    from baselines.data.musicnet import MusicNetCorpus
-
-    return MusicNetCorpus(root)
+_open_musicnet = _reader("baselines.data.musicnet", "MusicNetCorpus")
 
 
 def _rendered_default(small):
-    def build(*, progress=True, n_jobs=-1):
-        from baselines.data.render import default_corpus
-
-        return default_corpus(small=small, progress=progress, n_jobs=n_jobs)
-
-    return build
+    return _embedded("baselines.data.render", "default_corpus", small=small)
 
 
 register_dataset(DatasetReader(
@@ -149,19 +166,11 @@ register_dataset(DatasetReader(
 # lab-kind datasets: Isophonics-layout chord collections
 
 
-def _open_isophonics(root):
-    from baselines.data.isophonics import IsophonicsDataset
-
-    return IsophonicsDataset(root)
+_open_isophonics = _reader("baselines.data.isophonics", "IsophonicsDataset")
 
 
 def _chord_corpus(small):
-    def build(*, progress=True, n_jobs=-1):
-        from baselines.data.chord_corpus import chord_corpus
-
-        return chord_corpus(small=small, progress=progress, n_jobs=n_jobs)
-
-    return build
+    return _embedded("baselines.data.chord_corpus", "chord_corpus", small=small)
 
 
 register_dataset(DatasetReader(
@@ -184,16 +193,8 @@ register_dataset(DatasetReader(
 # Genre collections: GTZAN's layout, FMA, precomputed arrays (course layout)
 
 
-def _open_gtzan(root, **options):
-    from baselines.data.gtzan import GTZAN
-
-    return GTZAN(root, **options)
-
-
-def _open_fma(root, **options):
-    from baselines.data.fma import FMA
-
-    return FMA(root, **options)
+_open_gtzan = _reader("baselines.data.gtzan", "GTZAN")
+_open_fma = _reader("baselines.data.fma", "FMA")
 
 
 def _open_spectrograms(root, **options):
@@ -204,13 +205,8 @@ def _open_spectrograms(root, **options):
 
 
 def _style_corpus(small, folder=None):
-    def build(*, progress=True, n_jobs=-1):
-        from baselines.data.style_corpus import style_corpus
-
-        root = style_corpus(small=small, progress=progress, n_jobs=n_jobs)
-        return root if folder is None else root / "spectrograms" / folder
-
-    return build
+    return _embedded("baselines.data.style_corpus", "style_corpus", small=small,
+                     subfolder=None if folder is None else f"spectrograms/{folder}")
 
 
 register_dataset(DatasetReader(

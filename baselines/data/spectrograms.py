@@ -26,12 +26,11 @@ missing targets drop the clip with a warning naming it.
 from __future__ import annotations
 
 import gzip
-import hashlib
 from pathlib import Path
 
 import numpy as np
 
-from .clips import FUSED_ROWS, Clip, GenreDataError, class_mapping, clip_id, warn
+from .clips import FUSED_ROWS, Clip, ClipCollection, GenreDataError, class_mapping, clip_id, warn
 
 __all__ = ["SpectrogramCollection", "array_shape", "read_labels"]
 
@@ -69,7 +68,7 @@ def _is_targets_header(header: list[str]) -> bool:
                                and header[1].lower() not in ("genre", "label", "class"))
 
 
-class SpectrogramCollection:
+class SpectrogramCollection(ClipCollection):
     """A precomputed collection in the course layout.
 
     Parameters
@@ -199,19 +198,10 @@ class SpectrogramCollection:
             return None
         return values
 
-    def __len__(self):
-        return len(self.clips)
-
-    def __iter__(self):
-        return iter(self.clips)
-
-    def fingerprint(self) -> str:
-        """sha1 over (id, split, group, labels, array size) of every clip."""
-        h = hashlib.sha1()
-        for c in self.clips:
-            h.update(repr((c.id, c.split, c.group, c.genre, sorted(c.targets.items()),
-                           c.array_path.stat().st_size)).encode())
-        return h.hexdigest()[:16]
+    def _fingerprint_fields(self, c: Clip) -> tuple:
+        """(id, split, group, labels, array size)."""
+        return (c.id, c.split, c.group, c.genre, sorted(c.targets.items()),
+                c.array_path.stat().st_size)
 
     def __repr__(self):
         return (f"SpectrogramCollection({str(self.root)!r}, {self.collection!r}: "

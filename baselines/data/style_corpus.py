@@ -34,7 +34,7 @@ played at its score's tempo times a factor drawn per piece from the seed
 (between 0.8 and 1.25), so tempo varies inside every style.  Every clip is
 orchestrated for an ensemble taken in turn from a seeded order of
 :data:`~baselines.data.ensembles.ENSEMBLES` for its style
-(:func:`~baselines.data.render.draw_ensemble`): every ensemble is about
+(:func:`~baselines.data.ensembles.draw_ensemble`): every ensemble is about
 equally common in every style, so a model has to hear the style, not the
 timbre (a one-line fiddle tune still goes to a single player).  About
 ``test_fraction`` of each style's clips go to the test side, chosen piece
@@ -54,37 +54,33 @@ locked against concurrent builders.
 
 from __future__ import annotations
 
-import argparse
 import json
-import math
 import os
 import random
 import re
-import shutil
 import warnings
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 
-from .render import (COMPLETE_MARKER, ScoreWarning, _build_lock, _corpus_root, _csv_bytes,
-                     _replace_write, _synthesise, _write_wav, corpus_cache_dir, draw_ensemble)
+from .corpus_build import (build_locked, cached_corpus, corpus_main, finish, kept_items,
+                           open_staging, render_in_rounds, replace_write, run_jobs, warn_skipped)
+from .ensembles import draw_ensemble
+from .style_clips import TARGETS, clip_arrays, clip_sections, clip_targets, tempo_factor, timeline
+from .style_layout import write_layouts
+from .synth import synthesise, write_wav
+from .works import corpus_root
 
 __all__ = [
     "BUILDER_VERSION", "STYLES", "FULL", "SMALL", "Style", "StyleCorpusSpec", "TARGETS",
-    "build_style_corpus", "style_corpus", "candidate_pieces", "clip_targets", "summarize", "main",
+    "build_style_corpus", "style_corpus", "candidate_pieces", "summarize", "main",
 ]
 
 #: Bump when a change alters what a build writes; it keys the cache folder.
 BUILDER_VERSION = 1
 
-AUDIO_SR = 22050
-HOP_LENGTH = 512
-#: The regression targets, in the order of ``clips.csv`` and the label files.
-TARGETS = ("tempo_bpm", "notes_per_second", "major_key_share")
-_BUILD_DIR = ".build"
-_TEMPO_RANGE = (0.8, 1.25)
-_MIN_CLIP_FILL = 0.75  # a clip after the first needs music for 3/4 of its length
 
 
 @dataclass(frozen=True)
@@ -176,7 +172,7 @@ def _tune_numbers(path: Path) -> list[int]:
 def candidate_pieces(style: Style, spec: StyleCorpusSpec, seed: int) -> list[str]:
     """Candidate pieces of a style in the seeded order a build tries them:
     paths relative to music21's corpus, ``path#number`` for a numbered tune."""
-    root = _corpus_root()
+    root = corpus_root()
     files = sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
     files = [f for f in files if any(re.search(pat, f) for pat in style.patterns)
              and (root / f).stat().st_size <= (spec.max_file_bytes if not style.numbered else 1 << 30)]
@@ -211,124 +207,13 @@ class PieceJob:
         return f"{self.style}-{self.candidate_index:04d}"
 
 
-def tempo_factor(seed: int, source: str) -> float:
-    """The piece's tempo factor (log-uniform in :data:`_TEMPO_RANGE`)."""
-    lo, hi = (math.log(x) for x in _TEMPO_RANGE)
-    return math.exp(random.Random(f"tempo-{seed}-{source}").uniform(lo, hi))
-
-
-def _timeline(parsed, factor: float):
-    """Each part's notes as (start s, end s, pitch, start_beat, beats, value),
-    at ``factor`` times the score's tempo, and the piece's length in seconds."""
-    parts = []
-    for part in parsed.parts:
-        parts.append([(parsed.tempo.seconds(n.start_beat) / factor,
-                       parsed.tempo.seconds(n.end_beat) / factor, n.pitch, n.start_beat,
-                       n.end_beat - n.start_beat, n.note_value) for n in part])
-    total = max(e for part in parts for _, e, *_ in part)
-    return parts, total
-
-
-def _quarter_bpm_at(tempo, seconds: np.ndarray, factor: float) -> np.ndarray:
-    """Rendered quarter-note tempo at score times ``seconds``."""
-    bounds = [tempo.seconds(b) / factor for b in tempo.starts]
-    idx = np.clip(np.searchsorted(bounds, seconds, side="right") - 1, 0, len(bounds) - 1)
-    return np.array([60.0 / tempo.seconds_per_beat[i] * factor for i in idx])
-
-
-def clip_sections(parts, total: float, *, clip_seconds: float, max_clips: int):
-    """Clips of a piece: ``[(k, notes per part with times relative to the clip,
-    score time of each clip second's start), ...]``.
-
-    A piece shorter than a clip is repeated (from its start) until the clip
-    is full; a clip after the first needs music for 3/4 of its length.
-    """
-    if total < clip_seconds:
-        copies = math.ceil(clip_seconds / total)
-        parts = [[(s + c * total, e + c * total, *rest) for c in range(copies)
-                  for s, e, *rest in part] for part in parts]
-        span = total * copies
-    else:
-        span = total
-    out = []
-    for k in range(max_clips):
-        t0, t1 = k * clip_seconds, (k + 1) * clip_seconds
-        if k and span - t0 < _MIN_CLIP_FILL * clip_seconds:
-            break
-        clip = [[(s - t0, min(e, t1) - t0, *rest) for s, e, *rest in part if t0 <= s < t1]
-                for part in parts]
-        if not any(clip):
-            break
-        out.append((k, clip, t0))
-    return out, total
-
-
-def _key_mode(notes) -> str | None:
-    """'major' / 'minor' by music21's Krumhansl-Schmuckler analysis of
-    (start s, end s, pitch) notes, weighted by their lengths."""
-    from music21 import analysis, note, stream
-
-    if not notes:
-        return None
-    s = stream.Stream()
-    for start, end, pitch in notes:
-        s.insert(float(start), note.Note(int(pitch), quarterLength=max(float(end - start), 1e-3)))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        key = analysis.discrete.KrumhanslSchmuckler().getSolution(s)
-    return key.mode
-
-
-def clip_targets(clip_parts, clip_t0: float, piece_total: float, tempo, factor: float, *,
-                 clip_seconds: float, key_window_seconds: float) -> dict:
-    """``tempo_bpm``, ``notes_per_second`` and ``major_key_share`` of a clip.
-
-    Parameters
-    ----------
-    clip_parts : list of list of tuple
-        The clip's notes per part, times relative to the clip (seconds).
-    clip_t0 : float
-        Where the clip starts in the (possibly repeated) piece, seconds.
-    piece_total : float
-        Length of one pass through the piece, seconds.
-    tempo : baselines.data.scores.TempoMap
-    factor : float
-        The piece's tempo factor.
-    """
-    notes = [(s, e, n[0]) for part in clip_parts for s, e, *n in part]
-    grid = clip_t0 + (np.arange(int(clip_seconds * 4)) + 0.5) / 4.0
-    bpm = _quarter_bpm_at(tempo, np.mod(grid, piece_total), factor)
-    modes = []
-    n_windows = max(1, int(round(clip_seconds / key_window_seconds)))
-    for w in range(n_windows):
-        a, b = w * clip_seconds / n_windows, (w + 1) * clip_seconds / n_windows
-        inside = [(max(s, a), min(e, b), p) for s, e, p in notes if s < b and e > a]
-        mode = _key_mode(inside)
-        if mode is not None:
-            modes.append(mode == "major")
-    return {
-        "tempo_bpm": round(float(bpm.mean()), 4),
-        "notes_per_second": round(len(notes) / clip_seconds, 4),
-        "major_key_share": round(float(np.mean(modes)), 4) if modes else float("nan"),
-    }
-
-
-def clip_arrays(y: np.ndarray):
-    """The 140 x T fused log-mel + chroma image of a clip and its
-    beat-synchronous twin (median between beats)."""
-    from features.fused import beat_synchronous, fused_image
-
-    fused = fused_image(y, sr=AUDIO_SR, hop_length=HOP_LENGTH)
-    return fused, beat_synchronous(fused, sr=AUDIO_SR, hop_length=HOP_LENGTH)
-
-
 def _parse(source: str):
     from .scores import parse_score
 
     path, _, number = source.partition("#")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # music21's chatter about the files
-        return parse_score(_corpus_root() / path, number=int(number) if number else None)
+        return parse_score(corpus_root() / path, number=int(number) if number else None)
 
 
 def render_piece(job: PieceJob, staging: Path, *, spec: StyleCorpusSpec, seed: int) -> dict:
@@ -342,14 +227,14 @@ def render_piece(job: PieceJob, staging: Path, *, spec: StyleCorpusSpec, seed: i
     try:
         parsed = _parse(job.source)
         factor = tempo_factor(seed, job.source)
-        parts, _ = _timeline(parsed, factor)
+        parts, _ = timeline(parsed, factor)
         sections, total = clip_sections(parts, max(e for p in parts for _, e, *_ in p),
                                         clip_seconds=spec.clip_seconds, max_clips=job.max_clips)
         for k, clip, t0 in sections:
             name = f"{job.key}-{k}"
             ensemble = draw_ensemble(seed, job.style, job.candidate_index * spec.max_clips_per_piece + k)
             notes = orchestrate([p for p in clip if p], ensemble)
-            y = _synthesise(notes, spec.clip_seconds)
+            y = synthesise(notes, spec.clip_seconds)
             fused, beat = clip_arrays(y)
             targets = clip_targets(clip, t0, total, parsed.tempo, factor,
                                    clip_seconds=spec.clip_seconds,
@@ -359,12 +244,12 @@ def render_piece(job: PieceJob, staging: Path, *, spec: StyleCorpusSpec, seed: i
                 with open(tmp, "wb") as fh:
                     np.save(fh, array.astype(np.float32))
                 os.replace(tmp, staging / f"{name}.{suffix}.npy")
-            _write_wav(staging / f"{name}.wav", y)
+            write_wav(staging / f"{name}.wav", y)
             result["clips"].append({"name": name, "ensemble": ensemble.name, **targets})
     except Exception as exc:  # noqa: BLE001 - any failure skips the piece
         result["error"] = f"{type(exc).__name__}: {exc}"
         result["clips"] = []
-    _replace_write(staging / f"{job.key}.json", json.dumps(result, sort_keys=True).encode())
+    replace_write(staging / f"{job.key}.json", json.dumps(result, sort_keys=True).encode())
     return result
 
 
@@ -372,176 +257,37 @@ def render_piece(job: PieceJob, staging: Path, *, spec: StyleCorpusSpec, seed: i
 # Building
 
 
-def _run_jobs(jobs, staging, spec, seed, n_jobs, bar):
-    results, todo = {}, []
-    for job in jobs:
-        done = staging / f"{job.key}.json"
-        if done.exists():
-            stored = json.loads(done.read_text())
-            if stored["job"] == asdict(job):
-                results[job.key] = stored
-                bar.update(1)
-                continue
-        todo.append(job)
-    if todo:
-        from joblib import Parallel, delayed
-
-        parallel = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
-        for result in parallel(delayed(render_piece)(job, staging, spec=spec, seed=seed)
-                               for job in todo):
-            results[PieceJob(**result["job"]).key] = result
-            bar.update(1)
-    return results
-
-
 def _kept(results: dict, style: str, target: int) -> list[dict]:
-    clips = []
-    for key in sorted(k for k in results if k.startswith(f"{style}-")):
-        source = results[key]["job"]["source"]
-        clips.extend({**c, "source": source} for c in results[key]["clips"])
-    return clips[:target]
+    return [{**clip, "source": job["source"]}
+            for job, clip in kept_items(results, style, "clips", target)]
 
 
 def build_style_corpus(root, *, spec: StyleCorpusSpec = FULL, seed: int = 0, n_jobs: int = -1,
                        progress: bool = True, styles=STYLES) -> Path:
     """Render ``spec`` into ``root`` (resuming a partial build); returns ``root``."""
-    root = Path(root)
-    if (root / COMPLETE_MARKER).exists():
-        return root
-    root.mkdir(parents=True, exist_ok=True)
-    with _build_lock(root):
-        if not (root / COMPLETE_MARKER).exists():
-            _build(root, spec, seed, n_jobs, progress, styles)
-    return root
+    return build_locked(root, lambda root: _build(root, spec, seed, n_jobs, progress, styles))
 
 
 def _build(root: Path, spec: StyleCorpusSpec, seed: int, n_jobs: int, progress: bool, styles):
     from tqdm.auto import tqdm
 
-    staging = root / _BUILD_DIR
-    staging.mkdir(parents=True, exist_ok=True)
-    for path in staging.glob("*.tmp-*"):
-        path.unlink()  # debris of an interrupted build
-    candidates = {s.name: candidate_pieces(s, spec, seed) for s in styles}
-    next_candidate = {s.name: 0 for s in styles}
-    results: dict[str, dict] = {}
+    staging = open_staging(root)
+    names = [s.name for s in styles]
     target = spec.clips_per_style
-    bar = tqdm(total=0, unit="piece", desc="rendering style corpus", disable=not progress)
-    try:
-        while True:
-            jobs = []
-            for style in styles:
-                name = style.name
-                deficit = target - len(_kept(results, name, target))
-                if deficit <= 0:
-                    continue
-                tried = [r for k, r in results.items() if k.startswith(f"{name}-")]
-                per_piece = (sum(len(r["clips"]) for r in tried) / len(tried) if tried
-                             else spec.max_clips_per_piece)
-                n_pieces = math.ceil(deficit / max(per_piece, 0.5))
-                while n_pieces > 0 and next_candidate[name] < len(candidates[name]):
-                    i = next_candidate[name]
-                    jobs.append(PieceJob(name, i, candidates[name][i], spec.max_clips_per_piece))
-                    next_candidate[name] += 1
-                    n_pieces -= 1
-            if not jobs:
-                break
-            bar.total += len(jobs)
-            bar.refresh()
-            results.update(_run_jobs(jobs, staging, spec, seed, n_jobs, bar))
-    finally:
-        bar.close()
-    for key in sorted(results):
-        if results[key]["error"]:
-            warnings.warn(f"skipped piece {results[key]['job']['source']}: {results[key]['error']}",
-                          ScoreWarning, stacklevel=2)
-    kept = {s.name: _kept(results, s.name, target) for s in styles}
-    for name, clips in kept.items():
-        if len(clips) < target:
-            warnings.warn(f"style {name}: only {len(clips)} of {target} clips could be rendered",
-                          ScoreWarning, stacklevel=2)
-    _finalise(root, staging, kept, spec, seed)
-
-
-def _split(clips: list[dict], spec: StyleCorpusSpec, seed: int, style: str) -> set[str]:
-    """Names of a style's test clips, chosen piece by piece."""
-    groups: dict[str, list[str]] = {}
-    for clip in clips:
-        groups.setdefault(clip["source"], []).append(clip["name"])
-    if len(groups) < 2:
-        return set()
-    order = sorted(groups)
-    random.Random(f"style-split-{seed}-{style}").shuffle(order)
-    target = max(1, round(spec.test_fraction * len(clips)))
-    test: list[str] = []
-    for source in order:
-        if len(test) + len(groups[source]) <= target:
-            test.extend(groups[source])
-    return set(test)
-
-
-def _link(src: Path, dst: Path) -> None:
-    if dst.exists():
-        dst.unlink()
-    try:
-        os.link(src, dst)
-    except OSError:  # another file system: copy
-        shutil.copyfile(src, dst)
-
-
-def _finalise(root: Path, staging: Path, kept: dict, spec: StyleCorpusSpec, seed: int) -> None:
-    rows, splits = [], {"train": [], "test": []}
-    spec_root = root / "spectrograms"
-    collections = {"styles": ".fused.full.npy", "styles_beat": ".fused.beat.npy",
-                   "styles_targets": ".fused.full.npy", "styles_targets_beat": ".fused.beat.npy"}
-    for collection in collections:
-        for split in splits:
-            (spec_root / collection / split).mkdir(parents=True, exist_ok=True)
-    for style, clips in kept.items():
-        (root / "genres" / style).mkdir(parents=True, exist_ok=True)
-        test = _split(clips, spec, seed, style)
-        for n, clip in enumerate(clips):
-            clip_id = f"{style}.{n:05d}"
-            split = "test" if clip["name"] in test else "train"
-            wav = root / "genres" / style / f"{clip_id}.wav"
-            moves = [(staging / f"{clip['name']}.wav", wav),
-                     (staging / f"{clip['name']}.fused.npy",
-                      spec_root / "styles" / split / f"{clip_id}.fused.full.npy"),
-                     (staging / f"{clip['name']}.beat.npy",
-                      spec_root / "styles_beat" / split / f"{clip_id}.fused.beat.npy")]
-            for src, dst in moves:
-                if src.exists():
-                    os.replace(src, dst)
-                elif not dst.exists():
-                    raise FileNotFoundError(f"clip {clip_id}: {src} is missing")
-            for kind in ("full", "beat"):
-                twin = "" if kind == "full" else "_beat"
-                _link(spec_root / f"styles{twin}" / split / f"{clip_id}.fused.{kind}.npy",
-                      spec_root / f"styles_targets{twin}" / split / f"{clip_id}.fused.{kind}.npy")
-            splits[split].append(f"{style}/{clip_id}.wav")
-            rows.append({"file": f"{style}/{clip_id}.wav", "id": clip_id, "split": split,
-                         "genre": style, "group": clip["source"], "ensemble": clip["ensemble"],
-                         **{t: clip[t] for t in TARGETS}, "source": clip["source"]})
-    columns = ["file", "genre", "group", "ensemble", *TARGETS, "source"]
-    _replace_write(root / "clips.csv", _csv_bytes(columns, [[r[c] for c in columns] for r in rows]))
-    for split, files in splits.items():
-        _replace_write(root / f"{split}_filtered.txt", ("\n".join(files) + "\n").encode())
-        mine = [r for r in rows if r["split"] == split]
-        for collection, suffix in collections.items():
-            folder = spec_root / collection
-            if collection.startswith("styles_targets"):
-                text = "id\t" + "\t".join(TARGETS) + "\n" + "".join(
-                    r["id"] + "\t" + "\t".join(repr(r[t]) for t in TARGETS) + "\n" for r in mine)
-            else:
-                text = "file\tgenre\n" + "".join(f"{r['id']}{suffix}\t{r['genre']}\n" for r in mine)
-            _replace_write(folder / f"{split}_labels.txt", text.encode())
-    for collection in collections:
-        text = "".join(f"{r['id']}\t{r['group']}\n" for r in rows)
-        _replace_write(spec_root / collection / "groups.txt", text.encode())
-    _replace_write(root / COMPLETE_MARKER, json.dumps(
-        {"builder_version": BUILDER_VERSION, "spec": asdict(spec), "seed": seed,
-         "clips": len(rows)}, sort_keys=True).encode())
-    shutil.rmtree(staging, ignore_errors=True)
+    render = partial(render_piece, spec=spec, seed=seed)
+    with tqdm(total=0, unit="piece", desc="rendering style corpus", disable=not progress) as bar:
+        results = render_in_rounds(
+            names, {s.name: candidate_pieces(s, spec, seed) for s in styles}, target=target,
+            yield_of=lambda result: len(result["clips"]),
+            first_guess=lambda name: spec.max_clips_per_piece,
+            make_job=lambda _, name, i, source: PieceJob(name, i, source, spec.max_clips_per_piece),
+            run=lambda jobs: run_jobs(jobs, staging, render, n_jobs=n_jobs, bar=bar), bar=bar)
+    kept = {name: _kept(results, name, target) for name in names}
+    warn_skipped(results, kept, target=target, job_word="piece", group_word="style",
+                 item_word="clips")
+    n_clips = write_layouts(root, staging, kept, test_fraction=spec.test_fraction, seed=seed)
+    finish(root, staging, {"builder_version": BUILDER_VERSION, "spec": asdict(spec), "seed": seed,
+                           "clips": n_clips})
 
 
 def style_corpus(*, small: bool = False, seed: int = 0, n_jobs: int = -1, progress: bool = True,
@@ -558,7 +304,7 @@ def style_corpus(*, small: bool = False, seed: int = 0, n_jobs: int = -1, progre
         joblib processes rendering pieces in parallel.
     progress : bool, default=True
     cache_dir : path-like, optional
-        Default :func:`~baselines.data.render.corpus_cache_dir`.
+        Default :func:`~baselines.data.corpus_build.corpus_cache_dir`.
 
     Returns
     -------
@@ -566,12 +312,11 @@ def style_corpus(*, small: bool = False, seed: int = 0, n_jobs: int = -1, progre
         ``<cache_dir>/style-corpus-v<BUILDER_VERSION>-<full|small>-seed<seed>``;
         GTZAN's layout at the root, the course layout under ``spectrograms/``.
     """
-    base = Path(cache_dir) if cache_dir is not None else corpus_cache_dir()
-    root = base / corpus_folder_name(small=small, seed=seed)
-    if (root / COMPLETE_MARKER).exists():
-        return root
-    return build_style_corpus(root, spec=SMALL if small else FULL, seed=seed, n_jobs=n_jobs,
-                              progress=progress)
+    return cached_corpus(
+        corpus_folder_name(small=small, seed=seed),
+        lambda root: build_style_corpus(root, spec=SMALL if small else FULL, seed=seed,
+                                        n_jobs=n_jobs, progress=progress),
+        cache_dir=cache_dir)
 
 
 def summarize(root) -> str:
@@ -594,25 +339,11 @@ def summarize(root) -> str:
 
 def main(argv=None) -> int:
     """Build (or find) the style corpus and print its summary."""
-    parser = argparse.ArgumentParser(
-        prog="python -m baselines.data.style_corpus",
+    return corpus_main(
+        argv, prog="python -m baselines.data.style_corpus",
         description="Render the embedded style corpus from music21's repertoires "
-                    "(GTZAN layout + precomputed 140 x T arrays).")
-    parser.add_argument("--small", action="store_true",
-                        help="build the small test corpus (default: the full corpus)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
-    parser.add_argument("--out", default=None,
-                        help="cache folder to build under (default: corpus_cache_dir())")
-    parser.add_argument("--n-jobs", type=int, default=-1,
-                        help="parallel processes (default: -1, all cores)")
-    parser.add_argument("--no-progress", action="store_true",
-                        help="hide the progress bar (default: shown)")
-    args = parser.parse_args(argv)
-    root = style_corpus(small=args.small, seed=args.seed, n_jobs=args.n_jobs,
-                        progress=not args.no_progress, cache_dir=args.out)
-    print(root)
-    print(summarize(root), end="")
-    return 0
+                    "(GTZAN layout + precomputed 140 x T arrays).",
+        corpus=style_corpus, summarize=summarize, end="")
 
 
 if __name__ == "__main__":

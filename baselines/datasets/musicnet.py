@@ -21,14 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-from baselines.data.windows import (
-    DEFAULT_WINDOW_SECONDS,
-    FilteredRecordings,
-    Windows,
-    draw_windows,
-    filter_classes,
-    split_recordings,
-)
+from baselines.data.selection import FilteredRecordings, filter_classes, split_recordings
+from baselines.data.windows import DEFAULT_WINDOW_SECONDS, Windows, draw_windows
 from baselines.datasets import register_loader
 from baselines.sampling import balanced_windows, epoch_seed
 
