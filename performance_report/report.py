@@ -28,6 +28,7 @@ import os
 import platform
 import sys
 import time
+import warnings
 from functools import partial
 from pathlib import Path
 
@@ -84,8 +85,14 @@ def feature_doors(profile, repeat: int) -> list[dict]:
         extractor, _, plan, windows = bf.feature_workload(name, profile.feature_windows, corpus)
         extractor.fit(windows)
         audio_seconds = len(windows) * windows.shape[1] / bf.extractor_rate(extractor)[0]
+        try:
+            reference = bf.librosa_reference(extractor)
+        except NotImplementedError as error:
+            # A feature set with no per-window librosa equivalent (e.g. the
+            # beat-synchronous fused image) has no ratio to report.
+            warnings.warn(f"feature doors: {name} skipped: {error}", stacklevel=2)
+            continue
         frame_plan = bf.cached_frames(extractor, corpus, plan)  # fills the cache
-        reference = bf.librosa_reference(extractor)
         reference(windows[:1])  # lazy imports, numba compilation
         extractor.transform(windows[:1])
         doors = {
