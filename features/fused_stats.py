@@ -86,7 +86,8 @@ class FusedStatistics(TransformerMixin, BaseEstimator):
         return np.concatenate([frame_statistics(b) for b in blocks], axis=-1)
 
     def get_feature_names_out(self, input_features=None):
-        """The names :class:`~features.stats.SummaryStatistics` gives."""
+        """The names :class:`~features.stats.SummaryStatistics` gives without its
+        rhythm and key-chroma blocks (the `stats-406` set: the arrays hold no audio)."""
         blocks = [("mfcc", self.n_mfcc), ("chroma", self.n_chroma)]
         if self.deltas:
             blocks.append(("mfcc_delta", self.n_mfcc))
