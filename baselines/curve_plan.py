@@ -189,7 +189,7 @@ def plan_curve(model, *, task="composer", features="stats", dataset=None, root=N
     task = get_task(task)
     _check_arguments(model, task, backend, scheduler, epochs, n_seeds, eval_windows)
     dataset = task.default_dataset if dataset is None else dataset
-    protocol = _resolve_protocol(protocol, get_dataset(dataset), root, folds, repeats)
+    protocol = resolve_protocol(protocol, get_dataset(dataset), root, folds, repeats)
     model_params = dict(model_params or {})
     make_model(model, task.target_kind, **model_params)  # unknown params fail here, early
     extractor = make_feature_extractor(features)
@@ -236,7 +236,7 @@ def plan_curve(model, *, task="composer", features="stats", dataset=None, root=N
     )
 
 
-def _resolve_protocol(protocol, reader, root, folds, repeats) -> dict:
+def resolve_protocol(protocol, reader, root, folds, repeats) -> dict:
     """The protocol as a dict; ``None``: cv on an embedded corpus, else official."""
     if protocol is None:
         embedded = reader.default_root is not None and root is None

@@ -11,10 +11,14 @@ At the largest size the first seed's model is also scored after a median
 filter and an HMM: the same keys with ``_median`` / ``_hmm`` appended, rows
 of their own in the report.
 
-Protocol: the dataset's split by track (a split file, else seeded and
-stratified by collection); the task's ``evaluate`` adds a 95 % bootstrap
-interval over the test tracks.  (The grouped cross-validation of
-``baselines.protocol`` is not used here yet.)
+Protocol (``--protocol``, as for window tasks): ``cv``, the default on an
+embedded corpus, is grouped k-fold cross-validation over all tracks
+(:func:`baselines.protocol.grouped_folds`: the track's group never on both
+sides, stratified by collection where the collections allow); each fold is
+a learning curve of its own, and the headline numbers score every track
+once, pooled over the folds, with the task's 95 % bootstrap interval over
+tracks and their count.  ``official`` is the dataset's split by track (a
+split file, else seeded and stratified by collection).
 
 Writes ``<out>/<model>-<task>-<dataset>-<features>[-balanced]/{points.csv,
 curve.png, run.json}`` through :mod:`baselines.records`; finished points are
@@ -25,6 +29,7 @@ model is smoothed and detailed).
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from pathlib import Path
 
@@ -33,10 +38,12 @@ import numpy as np
 from . import records
 from .chord_models import SMOOTHING, parse_balance
 from .curves import Curve, plot_learning_curves
-from .frame_pipeline import fit_offline, fit_streaming, score_items, training_units
+from .frame_pipeline import (fit_offline, fit_streaming, predict_items, score_items,
+                             training_units)
 from .runs import PointStore, package_versions, peak_memory_mb, stable_hash
 
-__all__ = ["DEFAULT_FRAME_FEATURES", "frame_sizes", "run_frame_curve", "suffixed_keys"]
+__all__ = ["DEFAULT_FRAME_FEATURES", "FramePart", "frame_parts", "frame_sizes", "run_frame_curve",
+           "suffixed_keys"]
 
 DEFAULT_FRAME_FEATURES = "cqt-chroma"
 DEFAULT_CONTEXT = 4
@@ -72,7 +79,7 @@ def run_frame_curve(model, *, task, features=None, dataset=None, root=None,
                     train_sizes="0.1,0.325,0.55,0.775,1.0", epochs=3, seed=0, n_seeds=1,
                     balance=None, batch_size=1000, context=DEFAULT_CONTEXT, out="results",
                     model_params=None, progress=True, n_jobs=1, command=None, audio_root=None,
-                    split_file=None, **ignored) -> dict:
+                    split_file=None, protocol=None, folds=5, repeats=1, **ignored) -> dict:
     """Run a frame task's learning curve and write its files; returns ``run.json``'s payload.
 
     Parameters
@@ -99,6 +106,11 @@ def run_frame_curve(model, *, task, features=None, dataset=None, root=None,
         Frames on each side.
     audio_root, split_file : path-like, optional
         Passed to the lab-kind loader.
+    protocol : {None, "official", "cv"}
+        ``None``: ``cv`` on the task's embedded corpus, else ``official``.
+    folds, repeats : int
+        Of the ``cv`` protocol; frames are pooled over the folds of one
+        repeat, so ``repeats`` must be 1.
     """
     from features.registry import make_extractor
 
@@ -110,9 +122,15 @@ def run_frame_curve(model, *, task, features=None, dataset=None, root=None,
     balance_arg, balance = balance, parse_balance(balance)
     name = dataset or task.default_dataset
     model_params = dict(model_params or {})
+    from .curve_plan import resolve_protocol
     from .data.registry import get_dataset
 
-    task.check_dataset_kind(get_dataset(name).kind, name)
+    reader = get_dataset(name)
+    task.check_dataset_kind(reader.kind, name)
+    protocol = resolve_protocol(protocol, reader, root, folds, repeats)
+    if protocol.get("repeats", 1) != 1:
+        raise ValueError(f"--repeats {protocol['repeats']}: a frame task pools the frames of one "
+                         "repeat of its folds; use --repeats 1")
     make_model(model, task.name, **model_params)  # unknown models and params fail early
     data = load_dataset(name, root=root, seed=seed, progress=progress, audio_root=audio_root,
                         split_file=split_file)
@@ -120,14 +138,11 @@ def run_frame_curve(model, *, task, features=None, dataset=None, root=None,
     if progress:
         print(data.summary(), flush=True)
     extractor = make_extractor(features, unit="frame", context=context)
-    train = data.frame_items(data.train, extractor, n_jobs=n_jobs, progress=progress)
-    test = data.frame_items(data.test, extractor, n_jobs=n_jobs, progress=progress)
-    labels = {**task.labels(data), "hop_seconds": extractor.hop_length / extractor.sr}
+    parts = frame_parts(data, extractor, protocol, seed=seed, n_jobs=n_jobs, progress=progress)
+    hop = {"hop_seconds": extractor.hop_length / extractor.sr}
     streaming = MODELS[model].streaming
-    total = len(training_units(train, extractor, None, task=task, dataset=data)[1])
     # A model that learns nothing from data (the template) gets one point, one seed.
     learns = getattr(make_model(model, task.name, **model_params), "learns_from_data", True)
-    sizes = frame_sizes(train_sizes, total) if learns else [total]
     seeds = list(range(seed, seed + n_seeds)) if learns else [seed]
     label = model + ("-balanced" if balance else "")
     columns = {"model": label, "task": task.name, "features": features}
@@ -137,57 +152,71 @@ def run_frame_curve(model, *, task, features=None, dataset=None, root=None,
     identity = {"model": model, "model_params": model_params, "task": task.name,
                 "fingerprint": data.fingerprint, "extractor": extractor.get_params(),
                 "epochs": epochs, "balance": balance_arg, "batch_size": batch_size}
-    points, last, counts = [], {}, {"reused": 0, "computed": 0}
-    for s in seeds:
-        for size in sizes:
-            key = stable_hash({**identity, "size": size, "seed": s})
-            final = s == seeds[0] and size == sizes[-1]  # its model is smoothed and detailed
-            stored = None if final else store.get(key)
-            if stored is not None:
-                counts["reused"] += 1
-                estimator, metrics = None, stored["metrics"]
-                fit_seconds, predict_seconds, seen = (stored["fit_seconds"],
-                                                      stored["predict_seconds"], stored["seen"])
-            else:
-                counts["computed"] += 1
-                estimator = make_model(model, task.name, random_state=s, **model_params)
-                start = time.perf_counter()
-                if streaming:
-                    estimator, seen = fit_streaming(estimator, train, extractor, size, task=task,
-                                                    dataset=data, epochs=epochs,
-                                                    batch_size=batch_size, random_state=s,
-                                                    balance=balance)
+    points, finals, counts = [], [], {"reused": 0, "computed": 0}
+    per_seed = {s: [] for s in seeds}  # each part's metrics at its largest size
+    for part in parts:
+        total = len(training_units(part.train, extractor, None, task=task,
+                                   dataset=part.data)[1])
+        sizes = frame_sizes(train_sizes, total) if learns else [total]
+        labels = {**task.labels(part.data), **hop}
+        for s in seeds:
+            for index, size in enumerate(sizes):
+                key = stable_hash({**identity, "size": size, "seed": s,
+                                   **({"fold": part.fold} if part.fold is not None else {})})
+                final = s == seeds[0] and size == sizes[-1]  # its model is smoothed and detailed
+                stored = None if final else store.get(key)
+                if stored is not None:
+                    counts["reused"] += 1
+                    metrics, seen = stored["metrics"], stored["seen"]
                 else:
-                    estimator, seen = fit_offline(estimator, train, extractor, size, task=task,
-                                                  dataset=data, random_state=s, balance=balance)
-                fit_seconds = time.perf_counter() - start
-                start = time.perf_counter()
-                metrics, _ = score_items(estimator, test, extractor, task=task, labels=labels)
-                predict_seconds = time.perf_counter() - start
-                store.put(key, {"metrics": metrics, "fit_seconds": fit_seconds,
-                                "predict_seconds": predict_seconds, "seen": seen})
-            points.append({**columns, "train_windows": seen, "epoch": epochs if streaming else 1,
-                           "seed": s, "split": "validation", **metrics})
-            if progress:
-                print(f"{label} seed {s}, {seen} frames: {task.headline_metric} "
-                      f"{metrics[task.headline_metric]:.4f}", flush=True)
-        last[s] = (estimator, metrics, fit_seconds, predict_seconds, seen)
-    estimator, _, fit_seconds, predict_seconds, seen = last[seeds[0]]
-    summary = dict(last[seeds[0]][1])
+                    counts["computed"] += 1
+                    estimator = make_model(model, task.name, random_state=s, **model_params)
+                    start = time.perf_counter()
+                    if streaming:
+                        estimator, seen = fit_streaming(
+                            estimator, part.train, extractor, size, task=task, dataset=part.data,
+                            epochs=epochs, batch_size=batch_size, random_state=s, balance=balance)
+                    else:
+                        estimator, seen = fit_offline(estimator, part.train, extractor, size,
+                                                      task=task, dataset=part.data,
+                                                      random_state=s, balance=balance)
+                    fit_seconds = time.perf_counter() - start
+                    start = time.perf_counter()
+                    metrics, _ = score_items(estimator, part.test, extractor, task=task,
+                                             labels=labels)
+                    predict_seconds = time.perf_counter() - start
+                    stored = {"metrics": metrics, "fit_seconds": fit_seconds,
+                              "predict_seconds": predict_seconds, "seen": seen}
+                    store.put(key, stored)
+                    if final:
+                        finals.append((part, estimator, stored))
+                points.append({**columns, "train_windows": seen,
+                               "epoch": epochs if streaming else 1, "seed": s,
+                               "split": "validation", "size_index": index,
+                               "fit_seconds": stored["fit_seconds"], **metrics})
+                if progress:
+                    where = "" if part.fold is None else f"fold {part.fold}, "
+                    print(f"{label} {where}seed {s}, {seen} frames: {task.headline_metric} "
+                          f"{metrics[task.headline_metric]:.4f}", flush=True)
+            per_seed[s].append(metrics)
+    summary, detail = _pooled_summary(finals, data, extractor, task, hop)
     for key in task.summary_keys:
-        values = [last[s][1][key] for s in seeds]
+        # As for window tasks: the point estimate is the mean over seeds and
+        # folds of the largest size; interval and group count come from the
+        # pooled first-seed predictions.
+        values = [np.mean([m[key] for m in per_seed[s]]) for s in seeds]
         summary[key] = float(np.mean(values))
         if len(seeds) > 1:
             summary[f"{key}_std"] = float(np.std(values))
-    _, detail = score_items(estimator, test, extractor, task=task, labels=labels, details=True)
-    for smoothing in SMOOTHING[1:]:
-        smoothed, _ = score_items(estimator, test, extractor, task=task, labels=labels,
-                                  smoothing=smoothing)
-        summary.update(suffixed_keys(smoothed, smoothing))
-    frame = records.write_points_csv(points, folder / "points.csv")
+    frame = records.write_points_csv(_mean_over_parts(points), folder / "points.csv")
     plot_learning_curves([Curve(label, frame)], folder / "curve.png", metric=task.headline_metric,
                          title=f"{label} / {features}, {task.name}, {name}")
-    n_frames = sum(it.n_frames for it in test)
+    test_tracks = [it for part in parts for it in part.test]
+    n_frames = sum(it.n_frames for it in test_tracks)
+    fit_seconds = float(np.mean([stored["fit_seconds"] for _, _, stored in finals]))
+    predict_seconds = float(sum(stored["predict_seconds"] for _, _, stored in finals))
+    seen = int(np.mean([stored["seen"] for _, _, stored in finals]))
+    cv = protocol["name"] == "cv"
     record = {
         "command": command or f"python -m baselines.learning_curve {model} --task {task.name}",
         "args": {"model": model, "task": task.name, "features": features, "dataset": name,
@@ -195,23 +224,102 @@ def run_frame_curve(model, *, task, features=None, dataset=None, root=None,
                  "epochs": epochs, "seed": seed, "n_seeds": n_seeds, "balance": balance_arg,
                  "batch_size": batch_size, "context": context, "model_params": model_params,
                  "audio_root": None if audio_root is None else str(audio_root),
-                 "split_file": None if split_file is None else str(split_file)},
+                 "split_file": None if split_file is None else str(split_file),
+                 "protocol": protocol},
         "model": label, "task": task.name, "features": features, "corpus_name": name,
-        "dataset": data.describe(), "seed": seeds[0], "seeds": seeds,
+        "dataset": {**data.describe(),
+                    **({"folds": [[it.track.id for it in part.test] for part in parts]}
+                       if cv else {})},
+        "seed": seeds[0], "seeds": seeds,
         "versions": package_versions(), "dataset_fingerprint": data.fingerprint,
         "finished": True, "wall_seconds": time.perf_counter() - started,
         "peak_memory_mb": peak_memory_mb(), "fit_seconds": fit_seconds,
         "predict_seconds_per_1000": 1000 * predict_seconds / max(1, n_frames),
         "train_windows": seen, "headline_metric": task.headline_metric, "metrics": summary,
         "detail": {"seed": seeds[0], **(detail or {}),
-                   "protocol": {"split": "one split by track (the dataset's: a split file, else "
-                                         "seeded and stratified by collection)",
+                   "protocol": {"split": (f"grouped {protocol['folds']}-fold cross-validation "
+                                          "by track, stratified by collection; every track "
+                                          "scored once, pooled over the folds" if cv else
+                                          "one split by track (the dataset's: a split file, "
+                                          "else seeded and stratified by collection)"),
                                 "interval": "95 % bootstrap over test tracks"}},
-        "config": {"extractor": extractor.get_params(), "unit": task.unit},
+        "config": {"extractor": extractor.get_params(), "unit": task.unit,
+                   "protocol": protocol["name"],
+                   **({k: protocol[k] for k in ("folds", "repeats")} if cv else {})},
         "points_reused": counts["reused"], "points_computed": counts["computed"],
     }
     records.write_run(folder, record)
     if progress:
-        print(f"{run_name}: {seen} training frames, {len(test)} test tracks; "
+        print(f"{run_name}: {seen} training frames, {len(test_tracks)} test tracks; "
               f"{task.headline_metric} {summary[task.headline_metric]:.4f}; wrote {folder}")
     return record
+
+
+@dataclasses.dataclass(frozen=True)
+class FramePart:
+    """One train/test partition of the tracks: the dataset with that split,
+    and the frames of each side.  ``fold`` is ``None`` for the official split."""
+
+    fold: int | None
+    data: object
+    train: list
+    test: list
+
+
+def frame_parts(data, extractor, protocol, *, seed=0, n_jobs=1, progress=True) -> list:
+    """The :class:`FramePart` of each fold (``cv``) or of the dataset's split.
+
+    Frames are computed (or read from the frame cache) once for all tracks.
+    """
+    if protocol["name"] != "cv":
+        return [FramePart(None, data,
+                          data.frame_items(data.train, extractor, n_jobs=n_jobs,
+                                           progress=progress),
+                          data.frame_items(data.test, extractor, n_jobs=n_jobs,
+                                           progress=progress))]
+    from .protocol import grouped_folds
+
+    tracks = sorted(data.recordings, key=lambda t: t.id)
+    items = data.frame_items(tracks, extractor, n_jobs=n_jobs, progress=progress)
+    strata = [getattr(t, "collection", None) for t in tracks]
+    folds = grouped_folds([t.group for t in tracks],
+                          None if any(c is None for c in strata) else strata,
+                          n_splits=protocol["folds"], n_repeats=1, random_state=seed)
+    return [FramePart(fold.fold,
+                      dataclasses.replace(data, train=tuple(tracks[i] for i in fold.train),
+                                          test=tuple(tracks[i] for i in fold.test)),
+                      [items[i] for i in fold.train], [items[i] for i in fold.test])
+            for fold in folds]
+
+
+def _pooled_summary(finals, data, extractor, task, hop) -> tuple:
+    """The task's metrics (with interval and group count) and details of the
+    largest size's first-seed models, every test track of every part pooled,
+    and the same after each smoothing (keys suffixed)."""
+    tracks = tuple(part.data.test[k] for part, _, _ in finals for k in range(len(part.test)))
+    labels = {**task.labels(dataclasses.replace(data, train=(), test=tracks)), **hop}
+    summary, detail = {}, None
+    for smoothing in SMOOTHING:
+        pooled = [predict_items(estimator, part.test, extractor, smoothing=smoothing)
+                  for part, estimator, _ in finals]
+        y_true, y_pred, groups = (np.concatenate(a) for a in zip(*pooled))
+        metrics = task.evaluate(y_true, y_pred, groups=groups, labels=labels)
+        if smoothing == SMOOTHING[0]:
+            summary.update(metrics)
+            if task.details is not None:
+                detail = task.details(y_true, y_pred, groups=groups, labels=labels)
+        else:
+            summary.update(suffixed_keys(metrics, smoothing))
+    return summary, detail
+
+
+def _mean_over_parts(points) -> list:
+    """Points of every fold -> their mean per (train size, seed); the official
+    split's points as they are.  ``size_index`` is dropped."""
+    import pandas as pd
+
+    frame = pd.DataFrame(points)
+    keys = ["model", "task", "features", "epoch", "seed", "split", "size_index"]
+    frame = frame.groupby(keys, sort=False).mean(numeric_only=True).reset_index()
+    frame["train_windows"] = frame["train_windows"].round().astype(int)
+    return frame.drop(columns="size_index").to_dict("records")
