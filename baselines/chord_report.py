@@ -4,7 +4,8 @@
 ``chords`` runs: majmin WCSR without smoothing, with the median filter and
 with the HMM (the ``_median`` / ``_hmm`` keys the runs write), its 95 %
 interval where the run has one, root and MIREX WCSR, segmentation, frame
-accuracy, test tracks and training frames.  :func:`collection_table`: the
+accuracy, test tracks, the protocol (grouped CV by track, or one split) and
+training frames.  :func:`collection_table`: the
 study's per-collection shape for the best run.  :data:`REPORTED_CHORDS`:
 numbers published elsewhere, on other data, shown in a table of their own
 (:func:`reported_chords_table`), never mixed with the measured ones.
@@ -66,6 +67,14 @@ def _latest(runs):
     return chosen
 
 
+def _protocol(run) -> str:
+    """``cv (k folds)`` (every track scored once) or ``official`` (one split)."""
+    config = run.record.get("config") or {}
+    if config.get("protocol") == "cv":
+        return f"cv ({config.get('folds')} folds)"
+    return "official"
+
+
 def chord_table(runs) -> dict:
     """``{corpus: markdown table}`` of the newest chords runs, best first."""
     tables = {}
@@ -79,13 +88,14 @@ def chord_table(runs) -> dict:
              _fmt(m.get("chord_root_wcsr")), _fmt(m.get("chord_mirex_wcsr")),
              _fmt(m.get("chord_segmentation")), _fmt(m.get("chord_frame_accuracy")),
              "-" if m.get("n_groups") is None else str(int(m["n_groups"])),
+             _protocol(run),
              "-" if run["train_windows"] is None else str(int(run["train_windows"])),
              f"`{run.source}`"]))
     header = ("| model | features | majmin WCSR | + median filter | + HMM | root WCSR | "
-              "MIREX WCSR | segmentation | frame accuracy | test tracks | training frames | "
-              "source |")
+              "MIREX WCSR | segmentation | frame accuracy | test tracks | protocol | "
+              "training frames | source |")
     for corpus, entries in sorted(rows.items()):
-        lines = [header, "|" + "---|" * 12]
+        lines = [header, "|" + "---|" * 13]
         lines += ["| " + " | ".join(cells) + " |" for _, cells in sorted(entries, key=lambda e: e[0])]
         tables[corpus] = "\n".join(lines)
     return tables
@@ -121,7 +131,9 @@ def chord_section(runs) -> list:
                   "Majmin weighted chord symbol recall (mir_eval, per-track scores weighted by "
                   "track duration, as MIREX) on every frame of the test tracks; a 95 % "
                   "interval in brackets where the run has one (bootstrap over test tracks).  "
-                  "Smoothing rows are the same model's frame probabilities after a median filter "
+                  "Under `cv` every track of the corpus is a test track once (grouped folds by "
+                  "track); `official` rows score the corpus's one held-out split, so their "
+                  "test tracks are fewer.  Smoothing columns are the same model's frame probabilities after a median filter "
                   "or an HMM Viterbi pass.", "", table, ""]
     best = max(latest.values(), key=lambda r: (r["metrics"].get("chord_majmin_wcsr") or -1.0,
                                                r["written_at"]))

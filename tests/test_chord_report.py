@@ -24,12 +24,14 @@ def test_chord_section_tables_best_first_and_reported_apart(tmp_path):
                                                      "chord_majmin_wcsr": 0.8,
                                                      "chord_root_wcsr": 0.8,
                                                      "chord_frame_accuracy": 0.8}}}}
-    records.write_run(tmp_path / "sgd", _record("sgd-log", 0.71, detail=detail))
+    records.write_run(tmp_path / "sgd", _record("sgd-log", 0.71, detail=detail,
+                                                config={"protocol": "cv", "folds": 5}))
     text = "\n".join(chord_section(records.load_runs(tmp_path)))
     assert "## Task: chords (chords, fingerprint abcdef0123)" in text
     assert text.index("| sgd-log |") < text.index("| template |")
     assert "0.7100 [0.660, 0.760]" in text and "0.7200" in text
     assert "| Bach | 4 | 3.0 | 0.800 |" in text
+    assert "| 11 | cv (5 folds) | 1000 |" in text and "| 11 | official | 1000 |" in text
     reported = text.index("## Reported chord recognition scores")
     assert all(entry[2] in text[reported:] for entry in REPORTED_CHORDS)
     assert "0.776" not in text[:reported]

@@ -79,3 +79,27 @@ def test_tune_chooses_inside_the_training_windows(small_corpus_root, tmp_path):
         (key,) = MODELS[model].param_grid
         assert best[f"estimator__{key}"] in MODELS[model].param_grid[key]
         assert search.n_groups_ == len(set(job.train_groups))
+
+
+def test_genre_folds_keep_each_piece_on_one_side(tmp_path):
+    from baselines.data.style_corpus import style_corpus
+
+    style_corpus(small=True, n_jobs=2, progress=False)
+    plan = plan_curve("dummy", task="genre", dataset="styles-small", train_sizes="12",
+                      n_seeds=1, eval_windows=2, out=tmp_path, progress=False)
+    assert plan.protocol["name"] == "cv"  # the default on an embedded corpus
+    parts = fold_plans(plan, folds=3, repeats=1)
+    tested = []
+    for part in parts:
+        assert not {r.group for r in part.data.train} & {r.group for r in part.data.test}
+        tested += [r.id for r in part.data.test]
+    assert sorted(tested) == sorted(r.id for r in plan.data.recordings)
+    code = learning_curve.main(["dummy", "--task", "genre", "--dataset", "styles-small",
+                                "--train-sizes", "12", "--n-seeds", "1", "--eval-windows", "2",
+                                "--folds", "3", "--out", str(tmp_path), "--no-progress"])
+    assert code == 0
+    (path,) = tmp_path.glob("*/run.json")
+    m = json.loads(path.read_text())["metrics"]
+    n_pieces = len({r.group for r in plan.data.recordings})
+    assert m["genre_clip_accuracy_n_groups"] == n_pieces
+    assert 0 <= m["genre_clip_accuracy_ci_low"] <= m["genre_clip_accuracy_ci_high"] <= 1
