@@ -50,3 +50,4 @@ def test_cnn_chords_command_writes_a_record(tmp_path):
     for key in ("chord_majmin_wcsr", "chord_majmin_wcsr_hmm", "chord_majmin_wcsr_ci_low"):
         assert 0.0 <= run["metrics"][key] <= 1.0
     assert len(run.points) == 1 and run.points["epoch"].tolist() == [1]
+    assert (run.points["fit_seconds"] > 0).all()  # seconds to 95 % reads them

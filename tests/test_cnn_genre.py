@@ -101,6 +101,8 @@ def test_command_writes_a_valid_run_record(tmp_path, task, network, dataset):
                 "affect_mae_major_key_share"} <= set(run["metrics"])
     assert run["metrics"]["n_test_groups"] == run["metrics"]["n_test_clips"] == 14
     assert list(run.points["split"]).count("train") == 2
+    test_point = run.points[run.points["split"] == "validation"]
+    assert test_point["fit_seconds"].tolist() == pytest.approx([run["fit_seconds"]], rel=1e-4)
 
 
 def test_cnn_command_hands_genre_tasks_over(tmp_path):

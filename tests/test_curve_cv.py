@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pytest
 
 from baselines import learning_curve
 from baselines.curve_cv import fold_plans, interval_metrics
@@ -103,3 +104,59 @@ def test_genre_folds_keep_each_piece_on_one_side(tmp_path):
     n_pieces = len({r.group for r in plan.data.recordings})
     assert m["genre_clip_accuracy_n_groups"] == n_pieces
     assert 0 <= m["genre_clip_accuracy_ci_low"] <= m["genre_clip_accuracy_ci_high"] <= 1
+
+
+def _random_task_arrays(task_name, rng, n_units=12, per_unit=5):
+    """Truth and noisy predictions in a task's target shape; every window of
+    a unit (recording or clip) carries the unit's class."""
+    from baselines.tasks.musicnet import encode_targets
+
+    units = np.repeat(np.arange(n_units), per_unit)
+    classes = rng.integers(0, 4, size=n_units)[units]
+    guess = np.where(rng.random(len(units)) < 0.6, classes, rng.integers(0, 4, len(units)))
+    if task_name == "genre":
+        return classes, guess, units.astype(str)
+    instruments = rng.integers(0, 2, size=(len(units), 3))
+    flipped = np.where(rng.random(instruments.shape) < 0.2, 1 - instruments, instruments)
+    return (encode_targets(task_name, classes, instruments),
+            encode_targets(task_name, guess, flipped), units.astype(str))
+
+
+@pytest.mark.parametrize("task_name", ["composer", "instruments", "joint", "genre"])
+def test_item_scores_average_to_what_evaluate_gives(task_name):
+    # The intervals' fast path resamples these scores; their mean must be
+    # the task's own metric on any subset of whole groups.
+    rng = np.random.default_rng(7)
+    task = get_task(task_name)
+    labels = ({"genres": ["a", "b", "c", "d"]} if task_name == "genre" else
+              {"composers": ["a", "b", "c", "d"], "instruments": ["x", "y", "z"]})
+    y_true, y_pred, units = _random_task_arrays(task_name, rng)
+    for keep in (np.ones(len(units), bool), np.isin(units, ["0", "3", "4", "9", "11"])):
+        expected = task.evaluate(y_true[keep], y_pred[keep], groups=units[keep], labels=labels)
+        fast = task.item_scores(y_true[keep], y_pred[keep], groups=units[keep], labels=labels)
+        assert fast  # every mean-type key of these tasks has its scores
+        for key, (scores, rows) in fast.items():
+            assert scores.mean() == pytest.approx(expected[key]), key
+            assert len(scores) == len(rows) and rows.max() < keep.sum()
+
+
+def test_intervals_by_item_scores_match_the_resampled_evaluate():
+    # Both resample whole groups; with many resamples their ends agree closely.
+    from baselines.protocol import metric_interval
+
+    rng = np.random.default_rng(3)
+    task = get_task("joint")
+    labels = {"composers": ["a", "b", "c", "d"], "instruments": ["x", "y", "z"]}
+    y_true, y_pred, units = _random_task_arrays("joint", rng, n_units=30)
+    groups = np.array([str(int(u) // 2) for u in units])
+    fast = interval_metrics(task, labels, y_true, y_pred, units, groups, n_boot=2000)
+
+    def joint(idx, _same):
+        return task.evaluate(y_true[idx], y_pred[idx], groups=units[idx],
+                             labels=labels)["joint_exact_match"]
+
+    index = np.arange(len(units))
+    slow = metric_interval(joint, index, index, groups, n_boot=400)
+    assert fast["joint_exact_match_n_groups"] == slow.n_groups == 15
+    assert abs(fast["joint_exact_match_ci_low"] - slow.low) < 0.05
+    assert abs(fast["joint_exact_match_ci_high"] - slow.high) < 0.05

@@ -127,7 +127,7 @@ def main(argv=None) -> int:
         metrics, _ = _score(model, test, device, "none", task, labels)
         points.append({"model": model_name, "task": "chords", "features": "logcqt",
                        "train_windows": seen[0], "epoch": epoch + 1, "seed": args.seed,
-                       "split": "validation", **metrics})
+                       "split": "validation", "fit_seconds": fit_seconds[0], **metrics})
         records.write_points_csv(points, folder / "points.csv")
         if progress:
             print(f"epoch {epoch + 1}: majmin WCSR {metrics[HEADLINE]:.4f}", file=sys.stderr)

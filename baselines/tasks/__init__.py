@@ -98,6 +98,14 @@ class Task:
     check : callable ``(dataset) -> None`` or None
         Raises ``ValueError`` when a loaded dataset cannot serve the task
         (e.g. fewer than two instruments left after filtering).
+    item_scores : callable or None
+        Same arguments as ``evaluate``; for the metrics that are a mean of
+        per-item scores (accuracy, exact match, a vote per recording or
+        clip), ``{key: (scores, rows)}``: one score per item and, for each,
+        a row of ``y_true`` it stands for (so its group can be looked up).
+        Bootstrap intervals resample group sums of these instead of calling
+        ``evaluate`` once per resample; the mean of ``scores`` must equal
+        ``evaluate``'s value.
     """
 
     name: str
@@ -116,6 +124,7 @@ class Task:
     labels: Callable
     details: Callable | None = None
     check: Callable | None = None
+    item_scores: Callable | None = None
 
     def __post_init__(self):
         if self.unit not in UNITS:

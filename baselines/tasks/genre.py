@@ -26,6 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from baselines import genre_metrics as GM
+from baselines.metrics import recording_predictions
 from baselines.tasks import Task, register_task
 
 __all__ = ["GENRE_DATASET_KINDS", "KNOWN_TARGETS"]
@@ -68,6 +69,24 @@ def _genre_evaluate(y_true, y_pred, *, scores=None, groups=None, labels=None) ->
     out = GM.evaluate_genre(_genre_names(y_true, labels), _genre_names(y_pred, labels), clip_ids,
                             labels=None if names is None else np.asarray(names, dtype=object))
     return {k: out[k] for k in GM.GENRE_KEYS}
+
+
+def _genre_item_scores(y_true, y_pred, *, scores=None, groups=None, labels=None) -> dict:
+    """Per-item 0/1 scores (see ``Task.item_scores``): windows for
+    ``genre_accuracy``, one item per clip (its first window) for
+    ``genre_clip_accuracy`` by hard vote."""
+    t, p = _genre_names(y_true, labels), _genre_names(y_pred, labels)
+    rows = np.arange(len(t))
+    out = {"genre_accuracy": ((t == p).astype(float), rows)}
+    if scores is None:
+        clip_ids = rows if groups is None else np.asarray(groups)
+        names = (labels or {}).get("genres")  # the vote's tie order, as _genre_evaluate's
+        classes = (np.asarray(names, dtype=object) if names is not None
+                   else np.unique(np.concatenate([t, p])))
+        _, votes = recording_predictions(clip_ids, y_pred=p, classes=classes)
+        _, first = np.unique(clip_ids, return_index=True)  # ids' order
+        out["genre_clip_accuracy"] = ((t[first] == votes).astype(float), first)
+    return out
 
 
 def _genre_details(y_true, y_pred, *, scores=None, groups=None, labels=None) -> dict:
@@ -133,6 +152,7 @@ GENRE = register_task(Task(
     labels=_labels,
     details=_genre_details,
     check=_genre_check,
+    item_scores=_genre_item_scores,
 ))
 
 AFFECT = register_task(Task(

@@ -166,6 +166,33 @@ def _details(task, y_true, y_pred, *, scores=None, groups=None, labels=None) -> 
     return {k: v for k, v in result.items() if isinstance(v, dict)}
 
 
+def _item_scores(task, y_true, y_pred, *, scores=None, groups=None, labels=None) -> dict:
+    """Per-item 0/1 scores of the mean-type keys (see ``Task.item_scores``):
+    windows for accuracy and exact match, one item per recording (its first
+    window's row) for ``recording_accuracy`` by hard vote."""
+    composer_true, instruments_true = decode_targets(task, y_true)
+    composer_pred, instruments_pred = decode_targets(task, y_pred)
+    rows = np.arange(len(y_true))
+    out = {}
+    if composer_true is not None:
+        composer_true, composer_pred = np.asarray(composer_true), np.asarray(composer_pred)
+        correct = composer_true == composer_pred
+        out["composer_accuracy"] = (correct.astype(float), rows)
+        if groups is not None and scores is None:
+            composers = (labels or {}).get("composers")
+            classes = (np.arange(len(composers)) if composers is not None
+                       else np.unique(np.concatenate([composer_true, composer_pred])))
+            _, votes = M.recording_predictions(groups, y_pred=composer_pred, classes=classes)
+            _, first = np.unique(np.asarray(groups), return_index=True)  # ids' order
+            out["recording_accuracy"] = ((composer_true[first] == votes).astype(float), first)
+    if instruments_true is not None:
+        exact = np.all(np.asarray(instruments_true) == np.asarray(instruments_pred), axis=1)
+        out["instrument_exact_match"] = (exact.astype(float), rows)
+        if composer_true is not None:
+            out["joint_exact_match"] = ((correct & exact).astype(float), rows)
+    return out
+
+
 # ---------------------------------------------------------------------------
 # Registration
 
@@ -198,6 +225,7 @@ def _musicnet_task(name, description, target_kind, headline, keys):
         labels=_labels,
         details=partial(_details, name),
         check=partial(_check, name),
+        item_scores=partial(_item_scores, name),
     ))
 
 
