@@ -104,7 +104,11 @@ def paired_with_cnn(run, cnn) -> str | None:
 
 def _model_label(run) -> str:
     reference = _config(run).get("reference")
-    return f"{run['model']} (reference: {reference})" if reference else run["model"]
+    if reference:
+        return f"{run['model']} (reference: {reference})"
+    args = run.record.get("args") or {}
+    # --tune: the registry's param_grid chosen by grouped CV inside each training set
+    return f"{run['model']} (tuned)" if args.get("tune") else run["model"]
 
 
 def _get(run, *keys):

@@ -291,3 +291,13 @@ def test_paired_difference_with_the_cnn_on_the_same_windows(tmp_path):
     assert rows["sgd-hinge"][column].startswith("+0.25 [")  # 7/8 - 5/8 correct
     assert rows["knn"][column] == "+0.00 [+0.00, +0.00]"   # the same answers
     assert rows["sgd-log"][column] == "-" and rows["cnn-small"][column] == "-"
+
+
+def test_a_tuned_run_is_labelled_so(tmp_path, make_run_record):
+    from baselines.report_tables import _model_label
+
+    records.write_run(tmp_path / "tuned", make_run_record(
+        model="logreg", args={"model": "logreg", "task": "composer", "tune": True}))
+    records.write_run(tmp_path / "plain", make_run_record(model="knn"))
+    labels = sorted(_model_label(run) for run in records.load_runs(tmp_path))
+    assert labels == ["knn", "logreg (tuned)"]
