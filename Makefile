@@ -56,11 +56,11 @@ RESULT_TASKS ?= composer instruments joint
 RESULT_ARGS ?= --n-seeds 1 --n-jobs 2 --no-progress
 # Genre and affect on the embedded style corpus (audio reader), the classical
 # genre models on its precomputed arrays too, and the torch references.
-GENRE_MODELS ?= dummy sgd-log knn
+GENRE_MODELS ?= dummy dummy-stratified knn adaboost adaboost-logistic sgd-perceptron sgd-hinge sgd-log sgd-modified-huber
 # The reference rows (the studies' SVM and logistic regression), their C
 # chosen by grouped CV over the training groups of each fold (--tune).
 GENRE_TUNED_MODELS ?= logreg svc-rbf
-AFFECT_MODELS ?= dummy knn
+AFFECT_MODELS ?= dummy knn adaboost sgd-squared-error sgd-huber sgd-epsilon-insensitive random-forest
 # Grouped CV by piece (the default on the embedded corpus), one seed per fold
 # as for the window tasks above.
 GENRE_ARGS ?= --n-seeds 1 --n-jobs 2 --eval-windows 20 --no-progress
