@@ -111,14 +111,15 @@ def prediction_block(windows, groups, y_true, y_pred) -> dict | None:
 
 
 def interval_metrics(task, labels, y_true, y_pred, units, groups, *, random_state=0,
-                     n_boot: int = N_BOOT) -> dict:
+                     n_boot: int = N_BOOT, keys=None) -> dict:
     """``<key>_ci_low``, ``<key>_ci_high``, ``<key>_n_groups`` of the headline
-    metric and recording accuracy, groups resampled."""
+    metric and recording accuracy (or of ``keys``), groups resampled."""
     out = {}
     index = np.arange(len(y_true))
     fast = (task.item_scores(y_true, y_pred, groups=units, labels=labels)
             if task.item_scores is not None else {})
-    for key in dict.fromkeys((task.headline_metric,) + INTERVAL_KEYS):
+    keys = (task.headline_metric,) + INTERVAL_KEYS if keys is None else tuple(keys)
+    for key in dict.fromkeys(keys):
         if key in fast:
             # a mean of per-item scores: resample the groups' sums (one pass)
             # rather than calling evaluate once per resample

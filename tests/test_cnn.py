@@ -189,6 +189,10 @@ def test_command_trains_small_cnn_on_cpu_and_report_traces_it(small_corpus_root,
     assert run["device"]["device"] == "cpu" and run["device"]["device_name"]
     assert run["device"]["windows_per_second"] > 0 and run["train_windows"] == 4 * 8
     assert run["device"]["steps"] == 4
+    # the headline's interval over test works, as the classical runs have
+    m = run["metrics"]
+    assert 0 <= m["joint_exact_match_ci_low"] <= m["joint_exact_match_ci_high"] <= 1
+    assert m["joint_exact_match_n_groups"] == len({r.group for r in _test_recordings(run)})
     for key in ("composer_accuracy", "composer_macro_f1", "instrument_exact_match",
                 "instrument_hamming_loss", "joint_exact_match", "recording_accuracy"):
         assert 0.0 <= run["metrics"][key] <= 1.0, key
@@ -230,3 +234,10 @@ def test_front_end_and_eval_grid_are_the_features_study_preset():
         frontend.SR, frontend.N_FFT, frontend.HOP_LENGTH)
     assert tuple(extractor.shape) == (STUDY.n_bins, STUDY.n_frames)
     assert extractor.eps == frontend.EPS
+
+
+def _test_recordings(run):
+    from baselines.data.musicnet import MusicNetCorpus
+
+    test = set(run["dataset"]["test_recordings"])
+    return [r for r in MusicNetCorpus(run["dataset"]["root"]) if r.id in test]
