@@ -29,8 +29,10 @@ from baselines.protocol import grouped_folds, metric_interval, score_interval
 __all__ = ["INTERVAL_KEYS", "fold_plans", "interval_metrics", "pooled_predictions",
            "prediction_block", "recording_folds"]
 
-#: Metrics given an interval, besides the task's headline metric.
-INTERVAL_KEYS = ("recording_accuracy",)
+#: Metrics given an interval, besides the task's headline metric (those a
+#: task's evaluate lacks are skipped): the joint table's composer and
+#: instrument columns get theirs too.
+INTERVAL_KEYS = ("recording_accuracy", "composer_accuracy", "instrument_exact_match")
 #: Bootstrap resamples of a run's intervals (each one scores the task once).
 N_BOOT = 1000
 

@@ -150,6 +150,10 @@ def test_intervals_by_item_scores_match_the_resampled_evaluate():
     y_true, y_pred, units = _random_task_arrays("joint", rng, n_units=30)
     groups = np.array([str(int(u) // 2) for u in units])
     fast = interval_metrics(task, labels, y_true, y_pred, units, groups, n_boot=2000)
+    # the joint task's other columns get their intervals too
+    for key in ("composer_accuracy", "instrument_exact_match", "recording_accuracy"):
+        assert fast[f"{key}_ci_low"] <= fast[f"{key}_ci_high"]
+        assert fast[f"{key}_n_groups"] == 15
 
     def joint(idx, _same):
         return task.evaluate(y_true[idx], y_pred[idx], groups=units[idx],
