@@ -34,6 +34,7 @@ __all__ = [
     "composer_accuracy",
     "evaluate_composer",
     "evaluate_instruments",
+    "vote_item_scores",
     "joint_exact_match",
     "recording_predictions",
     "recording_accuracy",
@@ -292,6 +293,20 @@ def recording_predictions(recording_ids, *, proba=None, y_pred=None, classes=Non
     totals = np.zeros((len(ids), proba.shape[1]))
     np.add.at(totals, inverse, proba)
     return ids, classes[np.argmax(totals, axis=1)]
+
+
+def vote_item_scores(recording_ids, y_true, y_pred, *, classes):
+    """Per-recording 0/1 scores of the hard vote, and each recording's first row.
+
+    The items of a vote-level accuracy (:func:`recording_accuracy`, a genre
+    clip's vote) for a bootstrap over groups: ``(scores, rows)``, one entry
+    per recording in sorted-id order, ``rows`` the index of its first window
+    (whose group the recording's score belongs to).
+    """
+    recording_ids = np.asarray(recording_ids)
+    _, votes = recording_predictions(recording_ids, y_pred=y_pred, classes=classes)
+    _, first = np.unique(recording_ids, return_index=True)  # the votes' order
+    return (np.asarray(y_true)[first] == votes).astype(float), first
 
 
 def recording_accuracy(recording_ids, y_true, *, proba=None, y_pred=None, classes=None):

@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from baselines import genre_metrics as GM
-from baselines.metrics import recording_predictions
+from baselines.metrics import vote_item_scores
 from baselines.tasks import Task, register_task
 
 __all__ = ["GENRE_DATASET_KINDS", "KNOWN_TARGETS"]
@@ -83,9 +83,7 @@ def _genre_item_scores(y_true, y_pred, *, scores=None, groups=None, labels=None)
         names = (labels or {}).get("genres")  # the vote's tie order, as _genre_evaluate's
         classes = (np.asarray(names, dtype=object) if names is not None
                    else np.unique(np.concatenate([t, p])))
-        _, votes = recording_predictions(clip_ids, y_pred=p, classes=classes)
-        _, first = np.unique(clip_ids, return_index=True)  # ids' order
-        out["genre_clip_accuracy"] = ((t[first] == votes).astype(float), first)
+        out["genre_clip_accuracy"] = vote_item_scores(clip_ids, t, p, classes=classes)
     return out
 
 

@@ -182,9 +182,8 @@ def _item_scores(task, y_true, y_pred, *, scores=None, groups=None, labels=None)
             composers = (labels or {}).get("composers")
             classes = (np.arange(len(composers)) if composers is not None
                        else np.unique(np.concatenate([composer_true, composer_pred])))
-            _, votes = M.recording_predictions(groups, y_pred=composer_pred, classes=classes)
-            _, first = np.unique(np.asarray(groups), return_index=True)  # ids' order
-            out["recording_accuracy"] = ((composer_true[first] == votes).astype(float), first)
+            out["recording_accuracy"] = M.vote_item_scores(groups, composer_true, composer_pred,
+                                                           classes=classes)
     if instruments_true is not None:
         exact = np.all(np.asarray(instruments_true) == np.asarray(instruments_pred), axis=1)
         out["instrument_exact_match"] = (exact.astype(float), rows)
