@@ -43,6 +43,9 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     from baselines.data.musicnet import MusicNetCorpus
+    from features.allocator import keep_freed_memory
+
+    keep_freed_memory()  # recordings' buffers reused, not faulted in again
 
     root = args.root
     if root is None:

@@ -249,6 +249,9 @@ def main(argv=None) -> int:
                              "(default: results/ablation)")
     args = parser.parse_args(argv)
 
+    from features.allocator import keep_freed_memory
+
+    keep_freed_memory()  # larger feature batches without page faults
     from baselines import runs
     from baselines.data.note_features import recording_note_features
     from baselines.data.windows import draw_windows

@@ -33,6 +33,7 @@ import time
 import numpy as np
 
 from baselines import records, runs
+from features.allocator import keep_freed_memory
 from baselines.curve_plan import (
     DEFAULT_EPOCHS,
     DEFAULT_TRAIN_SIZES,
@@ -378,6 +379,7 @@ def _default_features(task_name):
 def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    keep_freed_memory()  # larger feature batches without page faults (features.allocator)
     try:
         run(args.model, task=args.task, dataset=args.dataset, context=args.context,
             audio_root=args.audio_root, split_file=args.split_file,

@@ -5,6 +5,7 @@ Every extractor has two doors onto one computation: ``transform(windows)``
 and ``recording_frames(y)`` + ``from_frames(frames, starts, n_samples)``.
 """
 
+from .allocator import keep_freed_memory
 from .beat import BeatSynchronous
 from .chroma import Chroma, MelChroma
 from .first_pass import build_frame_cache, corpus_frames
@@ -20,5 +21,5 @@ __all__ = [
     "BeatSynchronous", "Chroma", "KeyChroma", "MelChroma", "MFCC", "LogMel", "Rhythm",
     "Spectrogram",
     "SummaryStatistics", "FrameCache", "RecordingFrames", "cached_recording_frames",
-    "corpus_frames", "build_frame_cache", "FEATURE_SETS", "make_extractor",
+    "corpus_frames", "build_frame_cache", "FEATURE_SETS", "make_extractor", "keep_freed_memory",
 ]

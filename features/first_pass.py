@@ -171,6 +171,9 @@ def main(argv=None) -> int:
                         "must see the same paths and cache folder (default: run locally)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
+    from .allocator import keep_freed_memory
+
+    keep_freed_memory()  # recordings' buffers reused, not faulted in again
     try:
         files = audio_files(args.paths)
     except FileNotFoundError as exc:

@@ -315,6 +315,11 @@ def main(argv=None) -> int:
 
     # The profile decides the data sizes of everything imported below.
     os.environ["MUSIC_BASELINES_BENCH_PROFILE"] = args.profile
+    # As the commands run (features.allocator): both sides of every ratio
+    # share this process and its allocator.
+    from features.allocator import keep_freed_memory
+
+    keep_freed_memory()
     from threadpoolctl import threadpool_limits
 
     from benchmarks import common

@@ -74,7 +74,12 @@ def test_batched_equals_per_window(name, recordings):
     # its own from_frames (one call per recording), windows inside only
     ("chroma", {"kind": "cqt"}, False),
 ])
-def test_windows_of_many_recordings_equal_each_window_alone(name, params, past_end):
+@pytest.mark.parametrize("batch", [4, 16])
+def test_windows_of_many_recordings_equal_each_window_alone(name, params, past_end, batch,
+                                                            monkeypatch):
+    # Internal batches of 4 (malloc's defaults) and 16 windows
+    # (features.allocator.keep_freed_memory): rows never depend on the batch.
+    monkeypatch.setattr("features.base.batch_windows", lambda: batch)
     ext = make_extractor(name, **params)
     n, hop = 3 * ext.sr, ext.hop_length
     frames = [ext.recording_frames(synthetic_recording(ext.sr, seconds=s, seed=s))
