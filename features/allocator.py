@@ -1,7 +1,7 @@
 """Keep freed memory in the process, so that batch buffers are reused.
 
 Features of a batch of windows allocate temporaries of a few MB each (the
-mel frames of 16 windows of 5 s: 128 x 216 x 16 float32, 1.8 MB).  glibc's
+mel frames of 32 windows of 5 s: 128 x 216 x 32 float32, 3.5 MB).  glibc's
 malloc serves blocks that large with ``mmap`` and unmaps them on ``free``,
 and trims the heap's top once 128 kB lie free there; the next batch then
 faults the same pages in again, each zero-filled by the kernel.  On the

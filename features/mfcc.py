@@ -9,7 +9,7 @@ from .base import FrameExtractor
 from .scaling import power_to_db, window_db
 from .spectrogram import _check_mel_params, mel_db_product
 
-__all__ = ["MFCC", "mfcc_from_mel", "mfcc_from_db", "add_deltas", "delta"]
+__all__ = ["MFCC", "mfcc_from_mel", "mfcc_from_db", "mfcc_from_clipped", "add_deltas", "delta"]
 
 DELTA_WIDTH = 9
 
@@ -32,7 +32,11 @@ def mfcc_from_db(db: np.ndarray, n_mfcc: int, top_db=80.0) -> np.ndarray:
     equal coefficients; a matrix product's rounding differs between the
     columns of one BLAS call.
     """
-    clipped = window_db(db, ref=1.0, top_db=top_db)
+    return mfcc_from_clipped(window_db(db, ref=1.0, top_db=top_db), n_mfcc)
+
+
+def mfcc_from_clipped(clipped: np.ndarray, n_mfcc: int) -> np.ndarray:
+    """The DCT step of :func:`mfcc_from_db`, of dB already clipped per window."""
     return scipy.fft.dct(clipped, type=2, norm="ortho", axis=-2)[..., :n_mfcc, :]
 
 

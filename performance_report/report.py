@@ -248,6 +248,20 @@ def models(profile, repeat: int) -> list[dict]:
     return rows
 
 
+def _held_mb(make) -> float:
+    """MB that ``make()``'s result holds (tracemalloc, while it is alive)."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        kept = make()
+        held, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    del kept
+    return held / 2**20
+
+
 def streaming_memory(profile, models_to_run=("sgd-hinge",), factors=(1, 4)) -> list[dict]:
     """Peak memory (tracemalloc) of one streaming epoch, corpus x1 and x4.
 
@@ -255,6 +269,8 @@ def streaming_memory(profile, models_to_run=("sgd-hinge",), factors=(1, 4)) -> l
     frame cache serves them all), with the same windows per recording and
     no balancing, so the epoch itself grows 4x: memory should not.  The x1
     epoch already spans two mini-batches, so a batch never grows with it.
+    ``plan_mb``: what the epoch's window plan alone holds (ids, starts,
+    labels of every window of the epoch: it grows with the epoch by design).
     """
     from baselines import models as registry
     from benchmarks import bench_streaming as bs
@@ -281,6 +297,7 @@ def streaming_memory(profile, models_to_run=("sgd-hinge",), factors=(1, 4)) -> l
             result = measure_epoch_memory(sampler, 0, model=model, classes=classes,
                                           encode=partial(registry.encode_targets, bs.TASK))
             result["seconds"] = time.process_time() - start
+            result["plan_mb"] = _held_mb(lambda: sampler_for(factor).epoch_windows(0))
             result.update({"model": model_name, "factor": factor,
                            "batch_size": sampler.batch_size,
                            "windows_per_recording": sampler.windows_per_recording})
