@@ -26,8 +26,8 @@ import numpy as np
 
 from baselines.protocol import grouped_folds, metric_interval, score_interval
 
-__all__ = ["INTERVAL_KEYS", "fold_plans", "interval_metrics", "pooled_predictions",
-           "prediction_block", "recording_folds"]
+__all__ = ["INTERVAL_KEYS", "fold_plans", "interval_metrics", "pooled_folds",
+           "pooled_predictions", "prediction_block", "recording_folds"]
 
 #: Metrics given an interval, besides the task's headline metric (those a
 #: task's evaluate lacks are skipped): the joint table's composer and
@@ -97,6 +97,11 @@ def pooled_predictions(plans, results):
             np.concatenate(groups))
 
 
+def pooled_folds(plans) -> np.ndarray:
+    """The plan index of each item of :func:`pooled_predictions`' arrays."""
+    return np.repeat(np.arange(len(plans)), [len(p.eval_windows) for p in plans])
+
+
 def prediction_block(windows, groups, y_true, y_pred) -> dict | None:
     """The held-out predictions as a run record's ``detail.predictions``.
 
@@ -113,11 +118,21 @@ def prediction_block(windows, groups, y_true, y_pred) -> dict | None:
 
 
 def interval_metrics(task, labels, y_true, y_pred, units, groups, *, random_state=0,
-                     n_boot: int = N_BOOT, keys=None) -> dict:
+                     n_boot: int = N_BOOT, keys=None, folds=None) -> dict:
     """``<key>_ci_low``, ``<key>_ci_high``, ``<key>_n_groups`` of the headline
-    metric and recording accuracy (or of ``keys``), groups resampled."""
+    metric and recording accuracy (or of ``keys``), groups resampled.
+
+    ``folds`` (one label per item: the plan it was scored in) makes a metric
+    without item scores (Spearman, R^2, macro F1) a mean of its values
+    within each fold on every resample, as the run's own value is: pooled
+    across folds, a correlation would read each fold's offset (a model
+    fitted on other data) as signal or as noise, and a dummy predicting each
+    fold's training mean would get an interval around a value it does not
+    have.  No interval where the metric is undefined on the whole set.
+    """
     out = {}
     index = np.arange(len(y_true))
+    fold_of = None if folds is None else np.asarray(folds)
     fast = (task.item_scores(y_true, y_pred, groups=units, labels=labels)
             if task.item_scores is not None else {})
     keys = (task.headline_metric,) + INTERVAL_KEYS if keys is None else tuple(keys)
@@ -131,14 +146,22 @@ def interval_metrics(task, labels, y_true, y_pred, units, groups, *, random_stat
             out.update({k: v for k, v in interval.as_dict(key).items() if k != key})
             continue
 
-        def statistic(idx, _same, key=key):
-            # metric_interval passes subsets of its "y" arrays: here the
-            # item indices, so the task sees the subset's units too.
+        def evaluate(idx, key):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # a resample may lack a class
                 value = task.evaluate(y_true[idx], y_pred[idx], groups=units[idx],
                                       labels=labels).get(key)
             return np.nan if value is None else float(value)
+
+        def statistic(idx, _same, key=key):
+            # metric_interval passes subsets of its "y" arrays: here the
+            # item indices, so the task sees the subset's units too.
+            if fold_of is None:
+                return evaluate(idx, key)
+            labels_here = fold_of[idx]
+            values = [evaluate(idx[labels_here == f], key) for f in np.unique(labels_here)]
+            values = [v for v in values if np.isfinite(v)]
+            return float(np.mean(values)) if values else np.nan
 
         if not np.isfinite(statistic(index, index)):
             continue  # the task has no such metric

@@ -41,7 +41,7 @@ from baselines.curve_plan import (
     plan_curve,
 )
 from baselines.curve_plan import parse_train_sizes  # noqa: F401  (public here too)
-from baselines.curve_cv import (fold_plans, interval_metrics, pooled_predictions,
+from baselines.curve_cv import (fold_plans, interval_metrics, pooled_folds, pooled_predictions,
                                 prediction_block)
 from baselines.curve_points import fit_points, point_jobs
 from baselines.models import MODELS
@@ -144,7 +144,8 @@ def write_run(plan, *, computed, started, command=None, parts=None) -> dict:
     if all("predictions" in r for r in first_seed):  # points of older runs lack them
         pooled = pooled_predictions(parts, first_seed)
         labels = plan.task.labels(plan.data)
-        metrics.update(interval_metrics(plan.task, labels, *pooled, random_state=plan.seeds[0]))
+        metrics.update(interval_metrics(plan.task, labels, *pooled, random_state=plan.seeds[0],
+                                        folds=pooled_folds(parts) if len(parts) > 1 else None))
         if len(parts) > 1 and plan.task.details is not None:
             y_true, y_pred, units, _ = pooled
             detail = plan.task.details(y_true, y_pred, groups=units, labels=labels)

@@ -127,6 +127,7 @@ def render_report(results_dir, out=None, *, plots=True, runs=None) -> str:
     for (corpus, task), frame in tables.items():
         lines += [f"## Task: {task} ({corpus})", "",
                   _markdown_table(frame, formats), ""]
+        lines += _without_interval_note(frame)
         best = _best_genre_run(latest, corpus, task)
         if best is not None:
             lines += [f"Per class, {_label(best)} (the best classical model here, seed "
@@ -250,6 +251,18 @@ def main(argv=None) -> int:
 
 README_BEGIN = "<!-- results:begin -->"
 README_END = "<!-- results:end -->"
+
+
+def _without_interval_note(frame) -> list[str]:
+    """A line naming the rows whose records hold no interval for any metric."""
+    cells = frame.drop(columns=[c for c in ("source",) if c in frame.columns])
+    bare = [str(model) for model, (_, row) in zip(frame["model"], cells.iterrows())
+            if not any("[" in str(v) for v in row.tolist())]
+    if not bare:
+        return []
+    return [f"No interval in the run records of: {', '.join(bare)} (made before their "
+            "command recorded one; rerunning the command as its record gives it adds "
+            "the interval and the group count).", ""]
 
 
 def update_readme(readme, report_markdown: str, *, source) -> str:

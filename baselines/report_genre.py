@@ -40,7 +40,7 @@ AFFECT_REPORTED = (
      "spearman": "0.17"},
 )
 
-_SKIP_SUFFIXES = ("_std", "_ci_low", "_ci_high")
+_SKIP_SUFFIXES = ("_std", "_ci_low", "_ci_high", "_n_groups")  # groups: their own column
 
 
 def metric_columns(runs, *, limit: int = 8) -> list[tuple]:

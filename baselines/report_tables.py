@@ -69,7 +69,8 @@ def _test_groups(run):
         value = run["metrics"].get(f"{key}_n_groups")
         if value is not None:
             return int(value)
-    return None
+    value = run["metrics"].get("n_test_groups")  # a network's count of its test groups
+    return None if value is None else int(value)
 
 
 def _config(run) -> dict:

@@ -100,6 +100,10 @@ def test_command_writes_a_valid_run_record(tmp_path, task, network, dataset):
         assert {"affect_spearman_tempo_bpm", "affect_r2_notes_per_second",
                 "affect_mae_major_key_share"} <= set(run["metrics"])
     assert run["metrics"]["n_test_groups"] == run["metrics"]["n_test_clips"] == 14
+    headline, metrics = run["headline_metric"], run["metrics"]
+    if np.isfinite(metrics[headline]):  # two epochs may predict a constant (no Spearman)
+        assert metrics[f"{headline}_ci_low"] <= metrics[headline] <= metrics[f"{headline}_ci_high"]
+        assert metrics[f"{headline}_n_groups"] == 14
     assert list(run.points["split"]).count("train") == 2
     test_point = run.points[run.points["split"] == "validation"]
     assert test_point["fit_seconds"].tolist() == pytest.approx([run["fit_seconds"]], rel=1e-4)
@@ -112,3 +116,34 @@ def test_cnn_command_hands_genre_tasks_over(tmp_path):
             "--device", "cpu", "--results", str(tmp_path), "--no-progress"]
     assert main(argv) == 0
     assert (tmp_path / "beat-lstm-small-genre-spectrograms-small" / "run.json").exists()
+
+
+def test_headline_interval_rests_on_the_clips_groups():
+    from types import SimpleNamespace
+
+    from baselines.cnn.genre import headline_interval
+    from baselines.protocol import score_interval
+
+    # six clips of three pieces; clip 5 has no window of its own, clip 2 is voted wrong
+    clips = [SimpleNamespace(genre=g, group=p) for g, p in
+             [("a", "p1"), ("a", "p1"), ("b", "p2"), ("b", "p2"), ("a", "p3"), ("b", "p3")]]
+    window_clip = np.array([0, 0, 1, 2, 2, 3, 4])
+    proba = np.array([[0.9, 0.1], [0.6, 0.4], [0.7, 0.3], [0.8, 0.2], [0.4, 0.6],
+                      [0.2, 0.8], [0.5, 0.5]])
+    prediction = {"window_clip": window_clip, "window_proba": proba,
+                  "classes": np.array(["a", "b"], dtype=object)}
+    out = headline_interval("genre", clips, prediction, ())
+    correct = np.array([1.0, 1.0, 0.0, 1.0, 1.0])  # clip 4's tie goes to the first class
+    expected = score_interval(correct, np.array(["p1", "p1", "p2", "p2", "p3"]))
+    assert out == {k: v for k, v in expected.as_dict("genre_clip_accuracy").items()
+                   if k != "genre_clip_accuracy"}
+    assert out["genre_clip_accuracy_n_groups"] == 3
+
+    targets = [{"x": v} for v in (1.0, 2.0, 3.0, 4.0, 5.0, 6.0)]
+    for clip, t in zip(clips, targets):
+        clip.targets = t
+    good = {"clip_targets": np.array([[1.1], [2.2], [2.9], [4.3], [5.0], [6.1]])}
+    out = headline_interval("affect", clips, good, ("x",))
+    assert out["affect_spearman_mean_n_groups"] == 3
+    assert out["affect_spearman_mean_ci_low"] <= 1.0 <= out["affect_spearman_mean_ci_high"]
+    assert headline_interval("affect", clips, {"clip_targets": np.ones((6, 1))}, ("x",)) == {}

@@ -63,6 +63,28 @@ def test_interval_metrics_resample_groups():
     assert "composer_accuracy" not in out  # the run's own estimate stays
 
 
+def test_fold_means_keep_a_dummy_without_a_correlation_interval():
+    """Each fold's dummy predicts its own training mean: pooled, those
+    constants correlate with the truth (here perfectly); within folds there
+    is no correlation to speak of, so no interval."""
+    task = get_task("affect")
+    labels = {"targets": ("x",)}
+    folds = np.repeat([0, 1, 2], 12)
+    truth = (folds * 10.0 + np.tile(np.arange(12.0), 3))[:, None]
+    dummy = (folds * 10.0 + 5.0)[:, None]
+    units = np.arange(36).astype(str)
+    groups = np.repeat(np.arange(18), 2).astype(str)
+    pooled = interval_metrics(task, labels, truth, dummy, units, groups, n_boot=50)
+    assert pooled["affect_spearman_mean_ci_low"] > 0.8  # the artefact
+    assert interval_metrics(task, labels, truth, dummy, units, groups, n_boot=50,
+                            folds=folds) == {}
+    # a model that ranks well within each fold keeps its interval, near 1
+    good = truth + np.random.default_rng(0).normal(0, 0.5, truth.shape)
+    out = interval_metrics(task, labels, truth, good, units, groups, n_boot=50, folds=folds)
+    assert 0.9 < out["affect_spearman_mean_ci_low"] <= out["affect_spearman_mean_ci_high"] <= 1
+    assert out["affect_spearman_mean_n_groups"] == 18
+
+
 def test_tune_chooses_inside_the_training_windows(small_corpus_root, tmp_path):
     """--tune on an offline and a streaming model: runs, records it, and the
     chosen setting is one of the registry's grid."""

@@ -17,7 +17,8 @@ def test_metric_columns_headline_first_without_spread_counts_or_r2():
     runs = [fake_run("affect_spearman_mean", {
         "affect_spearman_mean": 0.1, "affect_spearman_mean_std": 0.0,
         "affect_spearman_tempo_bpm": 0.2, "affect_r2_tempo_bpm": -1.0,
-        "affect_mae_tempo_bpm": 3.0, "n_test_groups": 12})]
+        "affect_mae_tempo_bpm": 3.0, "n_test_groups": 12, "affect_spearman_mean_n_groups": 12,
+        "affect_spearman_mean_ci_low": 0.0, "affect_spearman_mean_ci_high": 0.2})]
     columns = metric_columns(runs)
     assert [keys[-1] for _, keys, _ in columns] == ["affect_spearman_mean",
                                                     "affect_spearman_tempo_bpm"]
@@ -47,3 +48,16 @@ def test_per_class_table_from_a_genre_detail_block():
     lines = per_class_markdown(run).splitlines()
     assert lines[2] == "| a | 0.5000 | 1.0000 | 0.6667 | 3 |"
     assert lines[3] == "| b | 1.0000 | - | 0.0000 | 4 |"
+
+
+def test_rows_without_an_interval_are_named_under_their_table():
+    import pandas as pd
+
+    from baselines.report import _without_interval_note
+
+    frame = pd.DataFrame({"model": ["knn", "genre-cnn-study"],
+                          "genre clip accuracy": ["0.6100 [0.55, 0.66]", 0.6786],
+                          "source": ["a [b]/run.json", "b/run.json"]})
+    (line, _) = _without_interval_note(frame)
+    assert "genre-cnn-study" in line and "knn" not in line
+    assert _without_interval_note(frame.iloc[:1]) == []
