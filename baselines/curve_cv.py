@@ -24,7 +24,7 @@ import warnings
 
 import numpy as np
 
-from baselines.protocol import grouped_folds, metric_interval, score_interval
+from baselines.protocol import grouped_folds, metric_interval, n_groups, score_interval
 
 __all__ = ["INTERVAL_KEYS", "fold_plans", "interval_metrics", "pooled_folds",
            "pooled_predictions", "prediction_block", "recording_folds"]
@@ -133,6 +133,7 @@ def interval_metrics(task, labels, y_true, y_pred, units, groups, *, random_stat
     out = {}
     index = np.arange(len(y_true))
     fold_of = None if folds is None else np.asarray(folds)
+    known = None
     fast = (task.item_scores(y_true, y_pred, groups=units, labels=labels)
             if task.item_scores is not None else {})
     keys = (task.headline_metric,) + INTERVAL_KEYS if keys is None else tuple(keys)
@@ -145,6 +146,11 @@ def interval_metrics(task, labels, y_true, y_pred, units, groups, *, random_stat
                                       random_state=random_state)
             out.update({k: v for k, v in interval.as_dict(key).items() if k != key})
             continue
+
+        if known is None:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                known = set(task.evaluate(y_true, y_pred, groups=units, labels=labels))
 
         def evaluate(idx, key):
             with warnings.catch_warnings():
@@ -163,8 +169,13 @@ def interval_metrics(task, labels, y_true, y_pred, units, groups, *, random_stat
             values = [v for v in values if np.isfinite(v)]
             return float(np.mean(values)) if values else np.nan
 
-        if not np.isfinite(statistic(index, index)):
+        if key not in known:
             continue  # the task has no such metric
+        if not np.isfinite(statistic(index, index)):
+            # undefined here (a constant prediction has no correlation): no
+            # interval around it, but the groups it was scored on still count
+            out[f"{key}_n_groups"] = n_groups(groups)
+            continue
         interval = metric_interval(statistic, index, index, groups, n_boot=n_boot,
                                    random_state=random_state)
         # The point estimate stays the run's own (the mean over seeds and

@@ -254,10 +254,16 @@ README_END = "<!-- results:end -->"
 
 
 def _without_interval_note(frame) -> list[str]:
-    """A line naming the rows whose records hold no interval for any metric."""
+    """A line naming the rows whose records hold no interval for any metric
+    (a row whose headline is undefined, shown "-", has nothing to bracket)."""
     cells = frame.drop(columns=[c for c in ("source",) if c in frame.columns])
+    headline = [c for c in cells.columns if c not in ("model", "features")][0]
+
+    def defined(value):
+        return value is not None and str(value) not in ("-", "nan", "None", "")
+
     bare = [str(model) for model, (_, row) in zip(frame["model"], cells.iterrows())
-            if not any("[" in str(v) for v in row.tolist())]
+            if defined(row[headline]) and not any("[" in str(v) for v in row.tolist())]
     if not bare:
         return []
     return [f"No interval in the run records of: {', '.join(bare)} (made before their "

@@ -55,9 +55,10 @@ def test_rows_without_an_interval_are_named_under_their_table():
 
     from baselines.report import _without_interval_note
 
-    frame = pd.DataFrame({"model": ["knn", "genre-cnn-study"],
-                          "genre clip accuracy": ["0.6100 [0.55, 0.66]", 0.6786],
-                          "source": ["a [b]/run.json", "b/run.json"]})
+    frame = pd.DataFrame({"model": ["knn", "genre-cnn-study", "dummy"],
+                          "features": ["stats", "mel-chroma", "stats"],
+                          "genre clip accuracy": ["0.6100 [0.55, 0.66]", 0.6786, float("nan")],
+                          "source": ["a [b]/run.json", "b/run.json", "c/run.json"]})
     (line, _) = _without_interval_note(frame)
     assert "genre-cnn-study" in line and "knn" not in line
     assert _without_interval_note(frame.iloc[:1]) == []
