@@ -218,7 +218,9 @@ def _sgd_regressor(loss):
         sgd = SGDRegressor(loss=loss, alpha=alpha, penalty=penalty,
                            learning_rate=learning_rate, eta0=eta0, epsilon=epsilon,
                            average=average)
-        return ScaledRegressor(MultiOutputRegressor(sgd), random_state=random_state)
+        # targets standardised: SGD's step sizes assume unit-scale targets
+        return ScaledRegressor(MultiOutputRegressor(sgd), random_state=random_state,
+                               scale_targets=True)
     return build
 
 

@@ -314,21 +314,60 @@ class ScaledRegressor(RegressorMixin, _Scaled):
     Parameters and attributes as :class:`ScaledModel` (no ``classes_``);
     ``estimator`` is a ``MultiOutputRegressor`` or a natively multi-output
     regressor for 2-D ``y`` (one column per target).
+
+    scale_targets : bool, default=False
+        Standardise each target column too (``target_scaler_``, updated by
+        ``partial_fit`` as the features' scaler is), predictions mapped back:
+        scikit-learn's ``TransformedTargetRegressor`` with a
+        ``StandardScaler``, for mini-batches.  SGD regression needs it:
+        with a step size made for unit-scale targets, a target in the
+        hundreds (a tempo in beats per minute) made ``SGDRegressor``
+        overshoot (R^2 in the thousands below zero, measured).  Trees,
+        neighbours and boosting do not care, so it stays off for them.
     """
 
     _y_numeric = True
 
+    def __init__(self, estimator=None, *, n_components=None, random_state=None,
+                 scale_targets=False):
+        super().__init__(estimator, n_components=n_components, random_state=random_state)
+        self.scale_targets = scale_targets
+
     def __sklearn_tags__(self):
         return self._forward_tags(super().__sklearn_tags__())
 
+    def _scaled_y(self, y, *, partial):
+        if not self.scale_targets:
+            self.target_scaler_ = None
+            return y
+        column = np.asarray(y, dtype=np.float64)
+        column = column.reshape(-1, 1) if column.ndim == 1 else column
+        if not partial or getattr(self, "target_scaler_", None) is None:
+            self.target_scaler_ = StandardScaler()
+        self.target_scaler_.partial_fit(column)
+        out = self.target_scaler_.transform(column)
+        return out.ravel() if np.ndim(y) == 1 else out
+
     def fit(self, X, y):
         """Fit scaler, PCA and regressor on all of ``X``."""
-        return self._fit(X, y)
+        X, y = self._validate(X, y, reset=True)
+        return self._fit(X, self._scaled_y(y, partial=False))
 
     @available_if(lambda self: self.supports_partial_fit)
     def partial_fit(self, X, y):
-        """One mini-batch: update the scaler's statistics, then the regressor."""
-        return self._partial_fit(X, y)
+        """One mini-batch: update the scalers' statistics, then the regressor."""
+        first = not hasattr(self, "estimator_")
+        X, y = self._validate(X, y, reset=first)
+        return self._partial_fit(X, self._scaled_y(y, partial=not first))
+
+    def predict(self, X):
+        """Predictions on scaled (and projected) ``X``, in the targets' units."""
+        out = super().predict(X)
+        if getattr(self, "target_scaler_", None) is None:
+            return out
+        column = np.asarray(out, dtype=np.float64)
+        back = self.target_scaler_.inverse_transform(column.reshape(len(column), -1))
+        return back.ravel() if column.ndim == 1 else back
 
 
 def _classes_of(estimator):

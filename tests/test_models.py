@@ -251,3 +251,25 @@ def test_targets_round_trip():
     np.testing.assert_array_equal(c, composer)
     np.testing.assert_array_equal(i, instruments)
     assert output_classes("instruments", 3, 2)[0].tolist() == [0, 1]
+
+
+@pytest.mark.parametrize("name", ["sgd-squared-error", "sgd-huber", "sgd-epsilon-insensitive"])
+def test_sgd_regressors_learn_targets_in_the_hundreds(name):
+    """Targets are standardised inside (a tempo in beats per minute made
+    SGDRegressor overshoot); predictions come back in the targets' units."""
+    from sklearn.metrics import r2_score
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(3000, 8)).astype(np.float32)
+    Y = np.column_stack([120 + 30 * X[:, 0] - 10 * X[:, 1], 0.5 + 0.1 * X[:, 2]])
+    Y += rng.normal(scale=[3.0, 0.01], size=Y.shape)
+    streamed = make_model(name, "affect", random_state=0)
+    for _ in range(5):
+        for b in range(0, 2000, 500):
+            streamed.partial_fit(X[b:b + 500], Y[b:b + 500])
+    offline = make_model(name, "affect", random_state=0).fit(X[:2000], Y[:2000])
+    for model in (streamed, offline):
+        P = model.predict(X[2000:])
+        assert P.shape == (1000, 2)
+        assert r2_score(Y[2000:, 0], P[:, 0]) > 0.9
+        assert abs(P[:, 0].mean() - 120) < 5  # the targets' units, not standardised ones
