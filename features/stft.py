@@ -58,9 +58,19 @@ def iter_power_chunks(y, *, n_fft: int, hop_length: int, start: int = 0, stop=No
             seg = np.zeros(y.shape[:-1] + (b - a,), dtype=np.float32)
             if hi > lo:
                 seg[..., lo - a:hi - a] = y[..., lo:hi]
-        frames = np.lib.stride_tricks.sliding_window_view(seg, n_fft, axis=-1)[..., ::hop_length, :]
-        spec = scipy.fft.rfft(frames * window, axis=-1)
+        spec = scipy.fft.rfft(_frames_of(seg, n_fft, hop_length, c1 - c0) * window, axis=-1)
         yield c0, c1, power_transposed(spec)
+
+
+def _frames_of(seg: np.ndarray, n_fft: int, hop_length: int, count: int) -> np.ndarray:
+    """``count`` frames of ``n_fft`` samples every ``hop_length`` samples of
+    ``seg [shape=(..., n)]``, a strided view: ``sliding_window_view(seg,
+    n_fft)[..., ::hop_length, :]`` without its per-call checks (a twentieth
+    of the first pass, once per chunk)."""
+    step = seg.strides[-1]
+    return np.lib.stride_tricks.as_strided(
+        seg, shape=seg.shape[:-1] + (count, n_fft),
+        strides=seg.strides[:-1] + (hop_length * step, step), writeable=False)
 
 
 def power_transposed(spec: np.ndarray) -> np.ndarray:
