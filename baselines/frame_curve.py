@@ -318,8 +318,7 @@ def _mean_over_parts(points) -> list:
     split's points as they are.  ``size_index`` is dropped."""
     import pandas as pd
 
-    frame = pd.DataFrame(points)
     keys = ["model", "task", "features", "epoch", "seed", "split", "size_index"]
-    frame = frame.groupby(keys, sort=False).mean(numeric_only=True).reset_index()
+    frame = pd.DataFrame(records.mean_over_folds(points, keys))
     frame["train_windows"] = frame["train_windows"].round().astype(int)
     return frame.drop(columns="size_index").to_dict("records")

@@ -132,7 +132,7 @@ def write_run(plan, *, computed, started, command=None, parts=None) -> dict:
              **_fit_seconds_of(row, result, plan.streaming)}
             for result in results.values() for row in result["rows"]]
     if len(parts) > 1:
-        rows = _mean_over_folds(rows)
+        rows = records.mean_over_folds(rows)
     points = records.write_points_csv(rows, plan.run_dir / "points.csv")
     metric = plan.task.headline_metric
     runs.plot_curves(points, metric, plan.run_dir / "curve.png",
@@ -183,16 +183,6 @@ def write_run(plan, *, computed, started, command=None, parts=None) -> dict:
     }
     path = records.write_run(plan.run_dir, record)
     return {**records.read_run(path).record, "run_dir": str(plan.run_dir)}
-
-
-def _mean_over_folds(rows) -> list:
-    """Points of every fold -> their mean per (train size, epoch, seed, split)."""
-    import pandas as pd
-
-    frame = pd.DataFrame(rows)
-    keys = [c for c in records.POINT_COLUMNS if c in frame.columns]
-    return frame.groupby(keys, sort=False, dropna=False).mean(numeric_only=True) \
-        .reset_index().to_dict("records")
 
 
 def format_table(points, metric, payload, *, keys=()) -> str:

@@ -49,6 +49,7 @@ __all__ = [
     "read_run",
     "load_runs",
     "write_points_csv",
+    "mean_over_folds",
     "read_points",
     "to_jsonable",
     "atomic_write_text",
@@ -233,6 +234,17 @@ def write_run(run_dir, record: dict) -> Path:
     validate(record, where=f"{path} (not written)")
     text = json.dumps(record, indent=2, allow_nan=False) + "\n"
     return atomic_write_text(path, text)
+
+
+def mean_over_folds(rows, keys=None) -> list[dict]:
+    """Points of every fold of a cross-validation -> one point per ``keys``
+    (default: the :data:`POINT_COLUMNS` present), numeric columns averaged:
+    what ``points.csv`` holds for a run under ``--protocol cv``."""
+    frame = pd.DataFrame(list(rows))
+    if keys is None:
+        keys = [c for c in POINT_COLUMNS if c in frame.columns]
+    return frame.groupby(list(keys), sort=False, dropna=False).mean(numeric_only=True) \
+        .reset_index().to_dict("records")
 
 
 def write_points_csv(rows, path) -> pd.DataFrame:

@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 from pathlib import Path
 
 from baselines import records
@@ -262,8 +263,11 @@ def _without_interval_note(frame) -> list[str]:
     def defined(value):
         return value is not None and str(value) not in ("-", "nan", "None", "")
 
+    def bracketed(value):  # "0.6123 [0.52, 0.70]", not a seed list "[0]"
+        return isinstance(value, str) and re.search(r"\d \[-?\d", value) is not None
+
     bare = [str(model) for model, (_, row) in zip(frame["model"], cells.iterrows())
-            if defined(row[headline]) and not any("[" in str(v) for v in row.tolist())]
+            if defined(row[headline]) and not any(bracketed(v) for v in row.tolist())]
     if not bare:
         return []
     return [f"No interval in the run records of: {', '.join(bare)} (made before their "

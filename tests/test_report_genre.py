@@ -58,6 +58,7 @@ def test_rows_without_an_interval_are_named_under_their_table():
     frame = pd.DataFrame({"model": ["knn", "genre-cnn-study", "dummy"],
                           "features": ["stats", "mel-chroma", "stats"],
                           "genre clip accuracy": ["0.6100 [0.55, 0.66]", 0.6786, float("nan")],
+                          "seed": [[0], [0], [0]],
                           "source": ["a [b]/run.json", "b/run.json", "c/run.json"]})
     (line, _) = _without_interval_note(frame)
     assert "genre-cnn-study" in line and "knn" not in line
