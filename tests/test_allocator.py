@@ -28,7 +28,9 @@ needs_glibc = pytest.mark.skipif(platform.libc_ver()[0] != "glibc",
 
 
 def test_default_process_keeps_small_batches():
-    assert _run(CHILD) == ["False", "4"]
+    from features.base import BATCH_WINDOWS
+
+    assert _run(CHILD) == ["False", str(BATCH_WINDOWS)]
 
 
 @needs_glibc
@@ -37,7 +39,10 @@ def test_kept_here_and_in_children_started_after():
             "print(a.keep_freed_memory(), a.memory_is_kept(), b.batch_windows()); "
             f"print(subprocess.run([sys.executable, '-c', {CHILD!r}], capture_output=True, "
             "text=True).stdout)")
-    assert _run(code) == ["True", "True", "16", "True", "16"]
+    from features.base import KEPT_BATCH_WINDOWS
+
+    kept = str(KEPT_BATCH_WINDOWS)
+    assert _run(code) == ["True", "True", kept, "True", kept]
 
 
 @needs_glibc
