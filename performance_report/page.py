@@ -28,6 +28,17 @@ TARGET_SGD_FIT_EXPONENT = 1.1
 TARGET_LARGE_CPU_MINUTES = 40.0
 
 
+def _allocator() -> str:
+    """How this process's malloc treats freed memory, and the batch it allows."""
+    from features.allocator import memory_is_kept
+    from features.base import batch_windows
+
+    if memory_is_kept():
+        return (f"freed memory kept (`features.keep_freed_memory()`, as the commands run), "
+                f"feature batches of {batch_windows()} windows")
+    return f"malloc's defaults, feature batches of {batch_windows()} windows"
+
+
 def _verdict(ok: bool) -> str:
     return "pass" if ok else "**short**"
 
@@ -195,6 +206,7 @@ def render(results: dict, *, profile, command: str, seed: int, wall_seconds: flo
         "",
         f"- Machine: {_machine()}",
         f"- Versions: {_versions()}",
+        f"- Allocator: {_allocator()}",
         f"- Corpus: the {profile.corpus} rendered corpus"
         + (f" x{profile.corpus_copies}" if profile.corpus_copies > 1 else ""),
         "",
