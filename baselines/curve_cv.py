@@ -133,9 +133,21 @@ def interval_metrics(task, labels, y_true, y_pred, units, groups, *, random_stat
     out = {}
     index = np.arange(len(y_true))
     fold_of = None if folds is None else np.asarray(folds)
-    known = None
     fast = (task.item_scores(y_true, y_pred, groups=units, labels=labels)
             if task.item_scores is not None else {})
+
+    def scored(idx) -> dict:
+        # metric_interval passes subsets of its "y" arrays: here the item
+        # indices, so the task sees the subset's units too.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # a resample may lack a class
+            return task.evaluate(y_true[idx], y_pred[idx], groups=units[idx], labels=labels)
+
+    def evaluate(idx, key):
+        value = scored(idx).get(key)
+        return np.nan if value is None else float(value)
+
+    known = None  # the keys the task's evaluate gives, read once if needed
     keys = (task.headline_metric,) + INTERVAL_KEYS if keys is None else tuple(keys)
     for key in dict.fromkeys(keys):
         if key in fast:
@@ -146,22 +158,12 @@ def interval_metrics(task, labels, y_true, y_pred, units, groups, *, random_stat
                                       random_state=random_state)
             out.update({k: v for k, v in interval.as_dict(key).items() if k != key})
             continue
-
         if known is None:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                known = set(task.evaluate(y_true, y_pred, groups=units, labels=labels))
-
-        def evaluate(idx, key):
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # a resample may lack a class
-                value = task.evaluate(y_true[idx], y_pred[idx], groups=units[idx],
-                                      labels=labels).get(key)
-            return np.nan if value is None else float(value)
+            known = set(scored(index))
+        if key not in known:
+            continue  # the task has no such metric
 
         def statistic(idx, _same, key=key):
-            # metric_interval passes subsets of its "y" arrays: here the
-            # item indices, so the task sees the subset's units too.
             if fold_of is None:
                 return evaluate(idx, key)
             labels_here = fold_of[idx]
@@ -169,8 +171,6 @@ def interval_metrics(task, labels, y_true, y_pred, units, groups, *, random_stat
             values = [v for v in values if np.isfinite(v)]
             return float(np.mean(values)) if values else np.nan
 
-        if key not in known:
-            continue  # the task has no such metric
         if not np.isfinite(statistic(index, index)):
             # undefined here (a constant prediction has no correlation): no
             # interval around it, but the groups it was scored on still count

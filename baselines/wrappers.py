@@ -170,8 +170,13 @@ class _Scaled(BaseEstimator):
                              "2-d y, one column per output (class index, label or target)")
         return X, y
 
+    def _targets(self, y, *, first):
+        """The targets the estimator learns (a subclass may transform them)."""
+        return y
+
     def _fit(self, X, y):
         X, y = self._validate(X, y, reset=True)
+        y = self._targets(y, first=True)
         self.scaler_ = StandardScaler().fit(X)
         Z = self.scaler_.transform(X)
         estimator, seed = self._seeded_estimator()
@@ -187,6 +192,7 @@ class _Scaled(BaseEstimator):
     def _partial_fit(self, X, y, **fit_params):
         first = not hasattr(self, "estimator_")
         X, y = self._validate(X, y, reset=first)
+        y = self._targets(y, first=first)
         if self.n_components is not None or getattr(self, "pca_", None) is not None:
             raise ValueError(
                 f"n_components={self.n_components}: PCA is offline only; "
@@ -336,13 +342,15 @@ class ScaledRegressor(RegressorMixin, _Scaled):
     def __sklearn_tags__(self):
         return self._forward_tags(super().__sklearn_tags__())
 
-    def _scaled_y(self, y, *, partial):
+    def _targets(self, y, *, first):
+        """Standardised targets with ``scale_targets`` (the scaler refitted
+        on ``fit`` / a first ``partial_fit``, updated by later batches)."""
         if not self.scale_targets:
             self.target_scaler_ = None
             return y
         column = np.asarray(y, dtype=np.float64)
         column = column.reshape(-1, 1) if column.ndim == 1 else column
-        if not partial or getattr(self, "target_scaler_", None) is None:
+        if first or getattr(self, "target_scaler_", None) is None:
             self.target_scaler_ = StandardScaler()
         self.target_scaler_.partial_fit(column)
         out = self.target_scaler_.transform(column)
@@ -350,15 +358,12 @@ class ScaledRegressor(RegressorMixin, _Scaled):
 
     def fit(self, X, y):
         """Fit scaler, PCA and regressor on all of ``X``."""
-        X, y = self._validate(X, y, reset=True)
-        return self._fit(X, self._scaled_y(y, partial=False))
+        return self._fit(X, y)
 
     @available_if(lambda self: self.supports_partial_fit)
     def partial_fit(self, X, y):
         """One mini-batch: update the scalers' statistics, then the regressor."""
-        first = not hasattr(self, "estimator_")
-        X, y = self._validate(X, y, reset=first)
-        return self._partial_fit(X, self._scaled_y(y, partial=not first))
+        return self._partial_fit(X, y)
 
     def predict(self, X):
         """Predictions on scaled (and projected) ``X``, in the targets' units."""
